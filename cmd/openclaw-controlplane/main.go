@@ -1,0 +1,178 @@
+// Command openclaw-controlplane runs the reference OpenClaw control plane.
+//
+//	openclaw-controlplane serve [--listen 127.0.0.1:8080] [--data-dir ./data] [--database URL]
+//
+// Provisioning is simulated (see internal/controlplane/simulator).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane"
+)
+
+// version is set by the release build.
+var version = "dev"
+
+func main() {
+	if err := run(os.Args[1:], os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "openclaw-controlplane:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage: openclaw-controlplane <command> [flags]
+
+commands:
+  serve     run the control plane API and its operation engine
+  version   print the version
+
+Run 'openclaw-controlplane serve -h' for the flags of serve.
+`
+
+func run(args []string, stderr *os.File) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command given")
+	}
+	switch args[0] {
+	case "serve":
+		return serve(args[1:], stderr)
+	case "version", "--version", "-v":
+		fmt.Println(version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stderr, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+func serve(args []string, stderr *os.File) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := fs.String("listen", env("OPENCLAW_LISTEN", "127.0.0.1:8080"), "address to listen on (env OPENCLAW_LISTEN)")
+	dataDir := fs.String("data-dir", env("OPENCLAW_DATA_DIR", "./data"), "data directory: SQLite database, encryption key file, simulated gateway state (env OPENCLAW_DATA_DIR)")
+	database := fs.String("database", env("OPENCLAW_DATABASE_URL", ""), "SQLite file path or postgres:// URL; default <data-dir>/controlplane.db (env OPENCLAW_DATABASE_URL)")
+	simDelay := fs.String("sim-delay", env("OPENCLAW_SIM_DELAY", "2s"), "simulator: duration of each provisioning transition (env OPENCLAW_SIM_DELAY)")
+	simFail := fs.Float64("sim-failure-rate", 0, "simulator: probability (0..1) that a transition fails")
+	rateLimit := fs.Float64("rate-limit", 50, "default requests per second per API key (0: unlimited)")
+	rateBurst := fs.Int("rate-burst", 100, "default burst per API key")
+	addrFile := fs.String("addr-file", "", "write the listening address to this file once ready (for scripts using port 0)")
+	logLevel := fs.String("log-level", env("OPENCLAW_LOG_LEVEL", "info"), "debug, info, warn or error (env OPENCLAW_LOG_LEVEL)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("serve takes no arguments, got %q", strings.Join(fs.Args(), " "))
+	}
+	delay, err := time.ParseDuration(*simDelay)
+	if err != nil || delay < 0 {
+		return fmt.Errorf("--sim-delay / OPENCLAW_SIM_DELAY: %q is not a duration such as 2s or 150ms", *simDelay)
+	}
+	if *simFail < 0 || *simFail > 1 {
+		return fmt.Errorf("--sim-failure-rate must be between 0 and 1, got %v", *simFail)
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	app, err := controlplane.Open(ctx, controlplane.Options{
+		DataDir:       *dataDir,
+		Database:      *database,
+		EncryptionKey: os.Getenv("OPENCLAW_ENCRYPTION_KEY"),
+		BootstrapKey:  os.Getenv("OPENCLAW_BOOTSTRAP_KEY"),
+		SimDelay:      delay,
+		SimFailRate:   *simFail,
+		RateLimit:     *rateLimit,
+		RateBurst:     *rateBurst,
+		Logger:        logger,
+	})
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	if app.KeyFileCreated {
+		logger.Warn("created a new encryption key file in the data directory; replicas sharing this database need the same key (set OPENCLAW_ENCRYPTION_KEY)", "data_dir", *dataDir)
+	}
+	if app.BootstrapKey != "" && os.Getenv("OPENCLAW_BOOTSTRAP_KEY") == "" {
+		// Printed once, to the terminal only: it is never stored in plaintext.
+		fmt.Fprintf(stderr, "\nCreated the first admin API key (shown once, store it now):\n\n  %s\n\n", app.BootstrapKey)
+	}
+
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *listen, err)
+	}
+	httpServer := &http.Server{
+		Handler:           app.Server.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		// Long-polls last up to 60s.
+		WriteTimeout: 90 * time.Second,
+		IdleTimeout:  2 * time.Minute,
+		ErrorLog:     slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	app.Server.Start(ctx)
+	if *addrFile != "" {
+		if err := os.WriteFile(*addrFile, []byte(ln.Addr().String()+"\n"), 0o600); err != nil {
+			return fmt.Errorf("write --addr-file: %w", err)
+		}
+	}
+	logger.Info("control plane listening", "addr", ln.Addr().String(), "database", redactDSN(*database), "data_dir", *dataDir, "sim_delay", delay.String(), "version", version)
+
+	errc := make(chan error, 1)
+	go func() { errc <- httpServer.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := httpServer.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("graceful shutdown: %w", err)
+	}
+	return nil
+}
+
+// redactDSN hides a password in a postgres URL for logs.
+func redactDSN(dsn string) string {
+	if dsn == "" {
+		return "(sqlite in data dir)"
+	}
+	if i := strings.Index(dsn, "://"); i >= 0 {
+		if at := strings.LastIndex(dsn, "@"); at > i {
+			creds := dsn[i+3 : at]
+			if user, _, ok := strings.Cut(creds, ":"); ok {
+				return dsn[:i+3] + user + ":***" + dsn[at:]
+			}
+		}
+	}
+	return dsn
+}

@@ -1,0 +1,97 @@
+// Package controlplane assembles the OpenClaw control plane from its parts:
+// store, keyring, simulator and HTTP server. The binary (cmd/
+// openclaw-controlplane) and the provider's acceptance tests both use it, so
+// tests run the same control plane users do.
+package controlplane
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/secrets"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/server"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/simulator"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store/sqlstore"
+)
+
+// Options configure a control plane.
+type Options struct {
+	// DataDir holds the SQLite database (by default), the encryption key
+	// file and the simulated gateways' state directories.
+	DataDir string
+	// Database is a SQLite path or a postgres:// URL; default DataDir/controlplane.db.
+	Database string
+	// EncryptionKey is base64 of 32 bytes; default a key file in DataDir.
+	EncryptionKey string
+	// BootstrapKey becomes the first admin key of an empty database;
+	// generated when empty.
+	BootstrapKey string
+	SimDelay     time.Duration
+	SimFailRate  float64
+	RateLimit    float64
+	RateBurst    int
+	PollInterval time.Duration
+	Logger       *slog.Logger
+}
+
+// App is an assembled control plane.
+type App struct {
+	Server *server.Server
+	Store  store.Store
+	// BootstrapKey is set when this start created the first admin key.
+	BootstrapKey string
+	// KeyFileCreated reports that a new encryption key file was written.
+	KeyFileCreated bool
+}
+
+// Open builds the control plane: it opens and migrates the database and
+// bootstraps the first key. Call App.Server.Start to run background work.
+func Open(ctx context.Context, o Options) (*App, error) {
+	if o.DataDir == "" {
+		o.DataDir = "data"
+	}
+	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory %s: %w", o.DataDir, err)
+	}
+	if o.Database == "" {
+		o.Database = filepath.Join(o.DataDir, "controlplane.db")
+	}
+	keyring, created, err := secrets.Load(o.EncryptionKey, o.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	st, err := sqlstore.Open(ctx, o.Database)
+	if err != nil {
+		return nil, err
+	}
+	srv, err := server.New(server.Config{
+		Store:        st,
+		Keyring:      keyring,
+		Simulator:    simulator.New(simulator.Config{DataDir: o.DataDir, Delay: o.SimDelay, FailureRate: o.SimFailRate}),
+		Logger:       o.Logger,
+		RateLimit:    o.RateLimit,
+		RateBurst:    o.RateBurst,
+		PollInterval: o.PollInterval,
+	})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	key, err := srv.Bootstrap(ctx, o.BootstrapKey)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("bootstrap admin key: %w", err)
+	}
+	return &App{Server: srv, Store: st, BootstrapKey: key, KeyFileCreated: created}, nil
+}
+
+// Close stops background work and closes the database.
+func (a *App) Close() error {
+	a.Server.Close()
+	return a.Store.Close()
+}

@@ -1,0 +1,118 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/openclaw/terraform-provider-openclaw/internal/api"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store"
+)
+
+const maxOperationWait = 60 * time.Second
+
+// readScopeOf is the scope needed to read operations on a target kind.
+var readScopeOf = map[string]string{
+	store.KindEnvironment:      api.ScopeEnvironmentsRead,
+	store.KindGPUPool:          api.ScopeGPUPoolsRead,
+	store.KindAPIKey:           api.ScopeAPIKeysManage,
+	store.KindShutdownSchedule: api.ScopeSchedulesRead,
+	store.KindDataSnapshot:     api.ScopeSnapshotsRead,
+}
+
+func (s *Server) getOperation(w http.ResponseWriter, r *http.Request, p *principal) error {
+	id := r.PathValue("id")
+	var wait time.Duration
+	if v := r.URL.Query().Get("wait"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return invalid(fieldErr("wait", "must be a duration such as 30s, got %q", v))
+		}
+		wait = min(d, maxOperationWait)
+	}
+	op, err := s.visibleOperation(r.Context(), p, id)
+	if err != nil {
+		return err
+	}
+	if wait > 0 && !op.Done() {
+		op, err = s.waitForChange(r.Context(), op, wait)
+		if err != nil {
+			return err
+		}
+	}
+	writeJSON(w, http.StatusOK, toAPIOperation(op))
+	return nil
+}
+
+func (s *Server) visibleOperation(ctx context.Context, p *principal, id string) (*store.Operation, error) {
+	op, err := s.store.GetOperation(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, notFound("operation", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if scope, ok := readScopeOf[op.TargetKind]; ok {
+		if err := p.require(scope); err != nil {
+			return nil, err
+		}
+	}
+	if bound := p.boundEnvironment(); bound != "" {
+		owner, err := s.environmentOf(ctx, op.TargetKind, op.TargetID)
+		if err != nil || owner != bound {
+			return nil, notFound("operation", id)
+		}
+	}
+	return op, nil
+}
+
+// environmentOf is the environment a resource belongs to (itself for an
+// environment). Deleted resources answer "".
+func (s *Server) environmentOf(ctx context.Context, kind, id string) (string, error) {
+	if kind == store.KindEnvironment {
+		return id, nil
+	}
+	res, err := s.store.GetResource(ctx, kind, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return res.ParentID, nil
+}
+
+// waitForChange long-polls: it answers when the operation's status or
+// message changes, or when wait ends. Changes made in this process wake it
+// at once; a slow re-read catches changes made by other replicas.
+func (s *Server) waitForChange(ctx context.Context, op *store.Operation, wait time.Duration) (*store.Operation, error) {
+	changed, unsubscribe := s.engine.subscribe(op.ID)
+	defer unsubscribe()
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	recheck := time.NewTicker(time.Second)
+	defer recheck.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return op, nil
+		case <-timer.C:
+			return s.store.GetOperation(ctx, op.ID)
+		case <-changed:
+		case <-recheck.C:
+		}
+		cur, err := s.store.GetOperation(ctx, op.ID)
+		if err != nil {
+			return nil, err
+		}
+		if cur.Status != op.Status || cur.Message != op.Message || cur.Done() {
+			return cur, nil
+		}
+	}
+}
+
+func (s *Server) listRegions(w http.ResponseWriter, r *http.Request, p *principal) error {
+	writeJSON(w, http.StatusOK, api.List[api.Region]{Items: s.regions})
+	return nil
+}

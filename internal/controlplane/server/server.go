@@ -1,0 +1,192 @@
+// Package server is the OpenClaw control plane's HTTP API and its operation
+// engine. The contract is internal/api/openapi.yaml; provisioning is done by
+// the simulator package.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+
+	"github.com/openclaw/terraform-provider-openclaw/internal/api"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/keys"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/secrets"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/simulator"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store"
+)
+
+// Config assembles a control plane.
+type Config struct {
+	Store     store.Store
+	Keyring   *secrets.Keyring
+	Simulator *simulator.Simulator
+	Logger    *slog.Logger
+	// RateLimit is each key's default sustained requests per second (0: no
+	// limit) and RateBurst its bucket size.
+	RateLimit float64
+	RateBurst int
+	// PollInterval is how often the engine looks for due operations created
+	// by other replicas (its own it runs at once). Default 1s.
+	PollInterval time.Duration
+	// Regions offered; default DefaultRegions.
+	Regions []api.Region
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+}
+
+// DefaultRegions are the regions of the reference control plane.
+var DefaultRegions = []api.Region{
+	{ID: "us-east", DisplayName: "US East", Location: "Virginia, US", Available: true},
+	{ID: "us-west", DisplayName: "US West", Location: "Oregon, US", Available: true},
+	{ID: "eu-central", DisplayName: "EU Central", Location: "Frankfurt, DE", Available: true},
+	{ID: "eu-west", DisplayName: "EU West", Location: "Dublin, IE", Available: true},
+	{ID: "ap-southeast", DisplayName: "Asia Pacific Southeast", Location: "Singapore, SG", Available: true},
+	{ID: "sa-east", DisplayName: "South America East", Location: "São Paulo, BR", Available: false},
+}
+
+// Server is one control plane replica.
+type Server struct {
+	store   store.Store
+	keyring *secrets.Keyring
+	sim     *simulator.Simulator
+	logger  *slog.Logger
+	limits  *limiter
+	regions []api.Region
+	now     func() time.Time
+	engine  *engine
+	metrics *metrics
+	handler http.Handler
+
+	stop context.CancelFunc
+	wg   sync.WaitGroup
+}
+
+// New builds a control plane; Start runs its background work.
+func New(cfg Config) (*Server, error) {
+	if cfg.Store == nil || cfg.Keyring == nil || cfg.Simulator == nil {
+		return nil, errors.New("server: Store, Keyring and Simulator are required")
+	}
+	s := &Server{
+		store:   cfg.Store,
+		keyring: cfg.Keyring,
+		sim:     cfg.Simulator,
+		logger:  cfg.Logger,
+		limits:  newLimiter(cfg.RateLimit, max(cfg.RateBurst, 1)),
+		regions: cfg.Regions,
+		now:     cfg.Now,
+		metrics: newMetrics(),
+	}
+	if s.logger == nil {
+		s.logger = slog.New(slog.DiscardHandler)
+	}
+	if s.regions == nil {
+		s.regions = DefaultRegions
+	}
+	if s.now == nil {
+		s.now = func() time.Time { return time.Now().UTC() }
+	}
+	poll := cfg.PollInterval
+	if poll <= 0 {
+		poll = time.Second
+	}
+	s.engine = newEngine(s, newID("replica"), poll)
+	s.registerEnvironmentSteps()
+	s.handler = s.routes()
+	return s, nil
+}
+
+// Handler is the HTTP API.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Start runs the operation engine and housekeeping until Close.
+func (s *Server) Start(ctx context.Context) {
+	ctx, s.stop = context.WithCancel(ctx)
+	s.wg.Add(2)
+	go func() {
+		defer s.wg.Done()
+		s.engine.run(ctx)
+	}()
+	go func() {
+		defer s.wg.Done()
+		s.housekeeping(ctx)
+	}()
+}
+
+// Close stops background work and waits for it; the store stays open.
+func (s *Server) Close() {
+	if s.stop != nil {
+		s.stop()
+	}
+	s.wg.Wait()
+}
+
+func (s *Server) housekeeping(ctx context.Context) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		if n, err := s.store.PurgeIdempotency(ctx, s.now().Add(-idempotencyTTL)); err != nil && ctx.Err() == nil {
+			s.logger.WarnContext(ctx, "purge idempotency keys", "err", err)
+		} else if n > 0 {
+			s.logger.InfoContext(ctx, "purged idempotency keys", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Bootstrap creates the first admin key when the database has none. It
+// uses key when given (OPENCLAW_BOOTSTRAP_KEY) or generates one. It returns
+// the key it created, or "" when keys already existed.
+func (s *Server) Bootstrap(ctx context.Context, key string) (string, error) {
+	n, err := s.store.CountAPIKeys(ctx)
+	if err != nil {
+		return "", err
+	}
+	if n > 0 {
+		return "", nil
+	}
+	if key == "" {
+		if key, err = keys.Generate(); err != nil {
+			return "", err
+		}
+	} else if len(key) < keys.MinBootstrapLen || strings.ContainsAny(key, " \t\r\n") {
+		return "", fmt.Errorf("OPENCLAW_BOOTSTRAP_KEY must be at least %d characters without spaces", keys.MinBootstrapLen)
+	}
+	now := s.now()
+	err = s.store.CreateAPIKey(ctx, &store.APIKey{
+		ID:          newID("key"),
+		Name:        "bootstrap-admin",
+		Description: "Created on first start. Create scoped keys with it, then revoke it.",
+		Prefix:      keys.DisplayPrefix(key),
+		SecretHash:  keys.Hash(key),
+		Scopes:      []string{api.ScopeAdmin},
+		Labels:      map[string]string{},
+		CreatedAt:   now,
+		UpdatedAt:   now,
+	})
+	if errors.Is(err, store.ErrConflict) {
+		// Another replica bootstrapped at the same moment.
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return key, nil
+}
+
+// Ready reports whether the database answers.
+func (s *Server) Ready(ctx context.Context) error { return s.store.Ping(ctx) }
+
+func newID(prefix string) string {
+	return prefix + "_" + strings.ToLower(ulid.Make().String())
+}

@@ -1,0 +1,237 @@
+// Package acctest runs the provider's acceptance tests against a real
+// control plane: by default one started in-process per test (SQLite in a
+// temporary directory, simulator delays in milliseconds), or, when
+// OPENCLAW_ENDPOINT and OPENCLAW_API_KEY are set, an external one.
+package acctest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	sdkacctest "github.com/hashicorp/terraform-plugin-testing/helper/acctest"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/openclaw/terraform-provider-openclaw/internal/api"
+
+	"github.com/openclaw/terraform-provider-openclaw/internal/client"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/keys"
+	"github.com/openclaw/terraform-provider-openclaw/internal/provider"
+)
+
+// ProviderFactories serve the provider in-process to Terraform.
+var ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
+	"openclaw": providerserver.NewProtocol6WithError(provider.New("acctest")()),
+}
+
+var cliConfigOnce sync.Once
+
+// quietTerraform points Terraform at an empty CLI config (the machine's
+// default path does not exist and every run would warn) and disables its
+// update checks.
+func quietTerraform(t *testing.T) {
+	cliConfigOnce.Do(func() {
+		if _, err := os.Stat(os.Getenv("TF_CLI_CONFIG_FILE")); os.Getenv("TF_CLI_CONFIG_FILE") == "" || err != nil {
+			dir, err := os.MkdirTemp("", "openclaw-acctest-cli")
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(dir, "terraformrc")
+			if err := os.WriteFile(path, nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			os.Setenv("TF_CLI_CONFIG_FILE", path)
+		}
+		os.Setenv("CHECKPOINT_DISABLE", "1")
+	})
+}
+
+// ControlPlane is the control plane a test talks to.
+type ControlPlane struct {
+	Endpoint string
+	APIKey   string
+	// App is the in-process control plane; nil when external.
+	App *controlplane.App
+	// Client is an admin client, for changes behind Terraform's back.
+	Client *client.Client
+}
+
+// Options tune an in-process control plane.
+type Options struct {
+	// SimDelay is the simulator's transition delay; default 10ms.
+	SimDelay time.Duration
+	// RateLimit per key per second; default unlimited.
+	RateLimit float64
+}
+
+// External reports whether tests run against an external control plane.
+func External() bool { return os.Getenv("OPENCLAW_ENDPOINT") != "" }
+
+// Start returns the control plane for one test. Tests that only make sense
+// in-process (they inspect the database or need a specific simulator delay)
+// call RequireInProcess.
+func Start(t *testing.T, opts ...Options) *ControlPlane {
+	t.Helper()
+	quietTerraform(t)
+	var o Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	if External() {
+		key := os.Getenv("OPENCLAW_API_KEY")
+		if key == "" {
+			t.Fatal("OPENCLAW_ENDPOINT is set but OPENCLAW_API_KEY is not: external acceptance tests need both")
+		}
+		return newControlPlane(t, os.Getenv("OPENCLAW_ENDPOINT"), key, nil)
+	}
+	if o.SimDelay == 0 {
+		o.SimDelay = 10 * time.Millisecond
+	}
+	key, err := keys.Generate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	app, err := controlplane.Open(ctx, controlplane.Options{
+		DataDir:      t.TempDir(),
+		BootstrapKey: key,
+		SimDelay:     o.SimDelay,
+		RateLimit:    o.RateLimit,
+		RateBurst:    100,
+		PollInterval: 50 * time.Millisecond,
+		Logger:       testLogger(t),
+	})
+	if err != nil {
+		cancel()
+		t.Fatalf("start in-process control plane: %v", err)
+	}
+	srv := httptest.NewServer(app.Server.Handler())
+	app.Server.Start(ctx)
+	t.Cleanup(func() {
+		srv.Close()
+		cancel()
+		if err := app.Close(); err != nil {
+			t.Errorf("close control plane: %v", err)
+		}
+	})
+	return newControlPlane(t, srv.URL, key, app)
+}
+
+func newControlPlane(t *testing.T, endpoint, key string, app *controlplane.App) *ControlPlane {
+	c, err := client.New(client.Config{Endpoint: endpoint, APIKey: key, UserAgent: "openclaw-acctest"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &ControlPlane{Endpoint: endpoint, APIKey: key, App: app, Client: c}
+}
+
+// RequireInProcess skips a test that needs the in-process control plane
+// when running against an external one.
+func (cp *ControlPlane) RequireInProcess(t *testing.T) {
+	t.Helper()
+	if cp.App == nil {
+		t.Skip("needs the in-process control plane (unset OPENCLAW_ENDPOINT)")
+	}
+}
+
+// ProviderBlock configures the provider for this control plane.
+func (cp *ControlPlane) ProviderBlock() string {
+	return fmt.Sprintf("provider \"openclaw\" {\n  endpoint = %q\n  api_key  = %q\n}\n", cp.Endpoint, cp.APIKey)
+}
+
+// Config prepends the provider block to HCL.
+func (cp *ControlPlane) Config(hcl string) string {
+	return cp.ProviderBlock() + "\n" + hcl
+}
+
+// Name returns a unique, valid resource name with a readable prefix, so
+// tests can share an external control plane.
+func Name(prefix string) string {
+	return strings.ToLower(prefix + "-" + sdkacctest.RandStringFromCharSet(8, sdkacctest.CharSetAlphaNum))
+}
+
+// testLogger sends the control plane's logs to the test log, visible with -v
+// or on failure.
+func testLogger(t *testing.T) *slog.Logger {
+	if os.Getenv("OPENCLAW_ACCTEST_LOG") == "" {
+		return slog.New(slog.DiscardHandler)
+	}
+	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// CheckDestroyed returns a CheckDestroy function asserting through the API
+// that every resource of the given type in the final state is gone.
+// get must return an error matching client.ErrNotFound for a deleted object.
+func (cp *ControlPlane) CheckDestroyed(resourceType string, get func(ctx context.Context, c *client.Client, id string) error) func(*terraform.State) error {
+	return func(s *terraform.State) error {
+		for name, rs := range s.RootModule().Resources {
+			if rs.Type != resourceType {
+				continue
+			}
+			err := get(context.Background(), cp.Client, rs.Primary.ID)
+			if err == nil {
+				return fmt.Errorf("%s (%s) still exists after destroy", name, rs.Primary.ID)
+			}
+			if !errors.Is(err, client.ErrNotFound) {
+				return fmt.Errorf("check %s (%s) is destroyed: %w", name, rs.Primary.ID, err)
+			}
+		}
+		return nil
+	}
+}
+
+// CheckEnvironmentsDestroyed is CheckDestroyed for openclaw_environment.
+func (cp *ControlPlane) CheckEnvironmentsDestroyed(s *terraform.State) error {
+	return cp.CheckDestroyed("openclaw_environment", func(ctx context.Context, c *client.Client, id string) error {
+		_, err := c.GetEnvironment(ctx, id)
+		return err
+	})(s)
+}
+
+// WaitFor waits for an operation started behind Terraform's back.
+func (cp *ControlPlane) WaitFor(t *testing.T, op *api.Operation, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := cp.Client.WaitForOperation(ctx, op); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// EnvironmentByName reads an environment the test created, by name.
+func (cp *ControlPlane) EnvironmentByName(t *testing.T, name string) *api.Environment {
+	t.Helper()
+	env, err := cp.Client.FindEnvironmentByName(context.Background(), name)
+	if err != nil {
+		t.Fatalf("find environment %q: %v", name, err)
+	}
+	return env
+}
+
+// ExpectError matches Terraform's error output, in which long messages are
+// wrapped: every space in pattern matches any run of white space.
+func ExpectError(pattern string) *regexp.Regexp {
+	return regexp.MustCompile(`(?s)` + strings.ReplaceAll(pattern, " ", `\s+`))
+}

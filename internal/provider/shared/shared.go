@@ -1,0 +1,44 @@
+// Package shared holds what every resource family of the provider uses: the
+// configured client, the one helper that waits on operations, and the
+// translation of API errors into diagnostics that name the field and the fix.
+package shared
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+
+	"github.com/openclaw/terraform-provider-openclaw/internal/client"
+)
+
+// Default timeouts per resource family, overridable with `timeouts = {...}`.
+// Kept here, once, rather than copied into each resource.
+const (
+	DefaultCreateTimeout = 20 * time.Minute
+	DefaultUpdateTimeout = 20 * time.Minute
+	DefaultDeleteTimeout = 10 * time.Minute
+	DefaultReadTimeout   = 5 * time.Minute
+)
+
+// ProviderData is what the provider hands to resources and data sources.
+type ProviderData struct {
+	Client *client.Client
+	// Caches shared by every resource of one provider instance (one run).
+	Caches *Caches
+}
+
+// FromProviderData extracts the ProviderData given to Configure. It returns
+// nil without error while the provider is not configured yet (validation).
+func FromProviderData(data any, diags *diag.Diagnostics) *ProviderData {
+	if data == nil {
+		return nil
+	}
+	pd, ok := data.(*ProviderData)
+	if !ok {
+		diags.AddError("Unexpected provider data",
+			fmt.Sprintf("Expected *shared.ProviderData, got %T. This is a bug in the provider; please report it.", data))
+		return nil
+	}
+	return pd
+}

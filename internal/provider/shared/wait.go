@@ -1,0 +1,26 @@
+package shared
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/openclaw/terraform-provider-openclaw/internal/api"
+	"github.com/openclaw/terraform-provider-openclaw/internal/client"
+)
+
+// Wait waits for an operation the control plane accepted, within ctx's
+// deadline (the resource's timeout). It is the one waiting helper of every
+// resource: success returns true; failure, timeout or cancellation become
+// diagnostics that say what failed and what to do.
+func Wait(ctx context.Context, c *client.Client, op *api.Operation, action string, fields Fields, diags *diag.Diagnostics) bool {
+	tflog.Debug(ctx, "waiting for operation", map[string]any{"operation_id": op.ID, "kind": op.Kind, "target_id": op.TargetID})
+	final, err := c.WaitForOperation(ctx, op)
+	if err != nil {
+		AddError(diags, action, err, fields)
+		return false
+	}
+	tflog.Debug(ctx, "operation finished", map[string]any{"operation_id": final.ID, "status": final.Status})
+	return true
+}
