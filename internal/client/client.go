@@ -55,8 +55,8 @@ type Config struct {
 	APIKey string
 	// UserAgent is the full User-Agent header value.
 	UserAgent string
-	// MaxRetries is how many times a failed attempt is retried (default 5;
-	// negative is an error).
+	// MaxRetries is how many times a failed attempt is retried: 0 means the
+	// default (5), a negative value disables retries.
 	MaxRetries int
 	// RequestTimeout bounds each HTTP attempt, not the whole call
 	// (default 30s).
@@ -85,15 +85,15 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.MaxRetries < 0 {
-		return nil, fmt.Errorf("max retries must not be negative, got %d", cfg.MaxRetries)
-	}
 	if cfg.RequestTimeout < 0 || cfg.RetryWaitMin < 0 || cfg.RetryWaitMax < 0 {
 		return nil, errors.New("request timeout and retry waits must not be negative")
 	}
 	maxRetries := cfg.MaxRetries
-	if maxRetries == 0 {
+	switch {
+	case maxRetries == 0:
 		maxRetries = DefaultMaxRetries
+	case maxRetries < 0:
+		maxRetries = 0
 	}
 	timeout := orDefault(cfg.RequestTimeout, DefaultRequestTimeout)
 	waitMin := orDefault(cfg.RetryWaitMin, DefaultRetryWaitMin)

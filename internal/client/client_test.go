@@ -114,7 +114,6 @@ func TestNew_Invalid(t *testing.T) {
 		"no host":             {Endpoint: "http://"},
 		"query":               {Endpoint: "http://example.com/?x=1"},
 		"credentials":         {Endpoint: "http://u:p@example.com"},
-		"negative retries":    {Endpoint: "http://example.com", MaxRetries: -1},
 		"negative timeout":    {Endpoint: "http://example.com", RequestTimeout: -time.Second},
 		"min above max waits": {Endpoint: "http://example.com", RetryWaitMin: time.Minute, RetryWaitMax: time.Second},
 	} {

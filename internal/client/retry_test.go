@@ -388,3 +388,18 @@ func TestRetry_StopsWhenContextCanceled(t *testing.T) {
 		t.Errorf("attempts = %d, want 1", got)
 	}
 }
+
+func TestRetry_NegativeMaxRetriesDisablesRetries(t *testing.T) {
+	var n atomic.Int32
+	c := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		writeProblem(w, 503, "", "unavailable")
+	}), func(cfg *Config) { cfg.MaxRetries = -1 })
+	_, err := c.ListRegions(context.Background())
+	if err == nil {
+		t.Fatalf("err = %v", err)
+	}
+	if got := n.Load(); got != 1 {
+		t.Fatalf("attempts = %d, want 1 (retries disabled)", got)
+	}
+}

@@ -150,11 +150,15 @@ func (p *OpenClawProvider) Configure(ctx context.Context, req provider.Configure
 		return
 	}
 
+	retries := int(maxRetries)
+	if retries == 0 {
+		retries = -1 // the client reads 0 as "default"
+	}
 	c, err := client.New(client.Config{
 		Endpoint:       endpoint,
 		APIKey:         apiKey,
 		UserAgent:      fmt.Sprintf("terraform-provider-openclaw/%s (+terraform %s)", p.version, req.TerraformVersion),
-		MaxRetries:     int(maxRetries),
+		MaxRetries:     retries,
 		RequestTimeout: timeout,
 	})
 	if err != nil {

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# make test: every test of the repository.
+#
+#   - unit tests of every package
+#   - acceptance tests (TF_ACC=1): real `terraform plan/apply` against an
+#     in-process control plane per test
+#   - the store suite against SQLite and against a throwaway PostgreSQL
+#     started here (unless OPENCLAW_TEST_POSTGRES_URL points at one)
+#
+# Extra arguments go to `go test` (default: ./...).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+fail() { echo "make test: $*" >&2; exit 1; }
+command -v go >/dev/null || fail "go is not on PATH"
+tf=$(command -v terraform || true)
+[ -n "$tf" ] || fail "terraform is not on PATH; the acceptance tests run real Terraform (1.11 or later)"
+
+work=$(mktemp -d -t openclaw-test.XXXXXX)
+pgdir="$work/pg"
+cleanup() {
+	if [ -d "$pgdir" ]; then tools/postgres.sh stop "$pgdir" >/dev/null 2>&1 || true; fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+if [ -z "${OPENCLAW_TEST_POSTGRES_URL:-}" ]; then
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 55432)
+	echo "make test: starting a throwaway PostgreSQL on 127.0.0.1:$port" >&2
+	OPENCLAW_TEST_POSTGRES_URL=$(tools/postgres.sh start "$pgdir" "$port") || fail "could not start PostgreSQL (see above); set OPENCLAW_TEST_POSTGRES_URL to use an existing server"
+	export OPENCLAW_TEST_POSTGRES_URL
+fi
+
+touch "$work/terraformrc"
+export TF_CLI_CONFIG_FILE="$work/terraformrc"
+export TF_ACC=1
+export TF_ACC_TERRAFORM_PATH="$tf"
+export CHECKPOINT_DISABLE=1
+
+args=("$@")
+[ ${#args[@]} -gt 0 ] || args=(./...)
+start=$(date +%s)
+go test -count=1 -timeout 45m "${args[@]}"
+echo "make test: passed in $(( $(date +%s) - start ))s" >&2
