@@ -1,0 +1,35 @@
+package shared
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+)
+
+// TimeoutsAttribute is the `timeouts = { create = "30m" }` nested attribute
+// with documented defaults. The timeouts module's own attribute carries no
+// descriptions, so the docs would show bare names.
+func TimeoutsAttribute(ctx context.Context, opts timeouts.Opts) schema.Attribute {
+	attr, ok := timeouts.Attributes(ctx, opts).(schema.SingleNestedAttribute)
+	if !ok {
+		panic("timeouts.Attributes no longer returns a SingleNestedAttribute")
+	}
+	attr.Description = "How long to wait for the control plane's operations, as Go durations such as `\"30s\"` or `\"45m\"`. On timeout the operation goes on in the control plane and the error says so."
+	defaults := map[string]string{
+		"create": DefaultCreateTimeout.String(),
+		"read":   DefaultReadTimeout.String(),
+		"update": DefaultUpdateTimeout.String(),
+		"delete": DefaultDeleteTimeout.String(),
+	}
+	for name, a := range attr.Attributes {
+		s, ok := a.(schema.StringAttribute)
+		if !ok {
+			continue
+		}
+		s.Description = fmt.Sprintf("Time allowed for %s operations. Default `%s`.", name, defaults[name])
+		attr.Attributes[name] = s
+	}
+	return attr
+}
