@@ -1,0 +1,70 @@
+package sqlstore
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestRebind(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{`SELECT 1`, `SELECT 1`},
+		{`a = ? AND b IN (?, ?)`, `a = $1 AND b IN ($2, $3)`},
+		{`x = '?' AND "q?" = ? AND y = 'it''s ?' OR z = ?`, `x = '?' AND "q?" = $1 AND y = 'it''s ?' OR z = $2`},
+	} {
+		if got := postgresDialect.rebind(c.in); got != c.want {
+			t.Errorf("rebind(%q) = %q, want %q", c.in, got, c.want)
+		}
+		if got := sqliteDialect.rebind(c.in); got != c.in {
+			t.Errorf("sqlite rebind changed %q", c.in)
+		}
+	}
+}
+
+func TestSQLitePath(t *testing.T) {
+	abs := func(p string) string {
+		a, err := filepath.Abs(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	for _, c := range []struct{ dsn, path, query string }{
+		{"/var/lib/openclaw/cp.db", "/var/lib/openclaw/cp.db", ""},
+		{"sqlite:/var/lib/cp.db", "/var/lib/cp.db", ""},
+		{"file:/var/lib/cp.db", "/var/lib/cp.db", ""},
+		{"file:///var/lib/cp.db", "/var/lib/cp.db", ""},
+		{"sqlite:file:///var/lib/cp.db", "/var/lib/cp.db", ""},
+		{"data/cp.db", abs("data/cp.db"), ""},
+		{"/tmp/cp.db?_pragma=cache_size(-20000)", "/tmp/cp.db", "_pragma=cache_size(-20000)"},
+	} {
+		path, query, err := sqlitePath(c.dsn)
+		if err != nil || path != c.path || query != c.query {
+			t.Errorf("sqlitePath(%q) = %q, %q, %v; want %q, %q", c.dsn, path, query, err, c.path, c.query)
+		}
+	}
+	for _, bad := range []string{"", "sqlite:", "file:", ":memory:", "file:x?mode=memory"} {
+		if _, _, err := sqlitePath(bad); err == nil {
+			t.Errorf("sqlitePath(%q) accepted", bad)
+		}
+	}
+	dsn := sqliteDSN("/data/50% #1?/cp.db", "")
+	if !strings.HasPrefix(dsn, "file:/data/50%25 %231%3f/cp.db?_pragma=busy_timeout(10000)&") || !strings.HasSuffix(dsn, "&_txlock=immediate") {
+		t.Errorf("sqliteDSN = %q", dsn)
+	}
+}
+
+func TestSQLiteUniqueField(t *testing.T) {
+	for msg, want := range map[string]string{
+		"constraint failed: UNIQUE constraint failed: resources.kind, resources.parent_id, resources.name (2067)": "name",
+		"UNIQUE constraint failed: resources.kind, resources.parent_id, resources.alt_key":                        "alt_key",
+		"constraint failed: UNIQUE constraint failed: resources.id (1555)":                                        "id",
+		"UNIQUE constraint failed: api_keys.secret_hash":                                                          "secret_hash",
+		"UNIQUE constraint failed: idempotency_keys.principal, idempotency_keys.key":                              "key",
+		"something else": "unknown",
+	} {
+		if got := sqliteUniqueField(msg); got != want {
+			t.Errorf("sqliteUniqueField(%q) = %q, want %q", msg, got, want)
+		}
+	}
+}

@@ -1,0 +1,189 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store"
+)
+
+const operationCols = `id, kind, target_kind, target_id, status, step, message, payload, error, attempts,
+	next_run_at, lease_owner, lease_until, created_at, updated_at, completed_at`
+
+// unfinished is the SQL condition of an operation that has not reached a
+// final state.
+const unfinished = `status IN ('` + store.OpPending + `', '` + store.OpRunning + `')`
+
+func scanOperation(row rowScanner) (*store.Operation, error) {
+	var op store.Operation
+	var payload, opErr []byte
+	if err := row.Scan(&op.ID, &op.Kind, &op.TargetKind, &op.TargetID, &op.Status, &op.Step, &op.Message,
+		&payload, &opErr, &op.Attempts, timeScan{&op.NextRunAt}, &op.LeaseOwner, timeScan{&op.LeaseUntil},
+		timeScan{&op.CreatedAt}, timeScan{&op.UpdatedAt}, nullTimeScan{&op.CompletedAt}); err != nil {
+		return nil, err
+	}
+	op.Payload = jsonOut(payload)
+	op.Error = jsonOut(opErr)
+	return &op, nil
+}
+
+func (c *conn) CreateOperation(ctx context.Context, op *store.Operation) error {
+	if op.ID == "" {
+		return fmt.Errorf("create operation: id is required")
+	}
+	n := *op
+	now := normTime(time.Now())
+	if n.Status == "" {
+		n.Status = store.OpPending
+	}
+	n.CreatedAt, n.UpdatedAt = normTime(n.CreatedAt), normTime(n.UpdatedAt)
+	if n.CreatedAt.IsZero() {
+		n.CreatedAt = now
+	}
+	if n.UpdatedAt.IsZero() {
+		n.UpdatedAt = now
+	}
+	n.NextRunAt = normTime(n.NextRunAt)
+	if n.NextRunAt.IsZero() {
+		n.NextRunAt = n.CreatedAt
+	}
+	n.LeaseUntil = normTime(n.LeaseUntil)
+	n.CompletedAt = normTimePtr(n.CompletedAt)
+	_, err := c.exec(ctx, c.q(), `INSERT INTO operations (`+operationCols+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		n.ID, n.Kind, n.TargetKind, n.TargetID, n.Status, n.Step, n.Message, jsonArg(n.Payload), jsonArg(n.Error),
+		n.Attempts, c.d.ts(n.NextRunAt), n.LeaseOwner, c.d.ts(n.LeaseUntil), c.d.ts(n.CreatedAt), c.d.ts(n.UpdatedAt),
+		c.d.tsPtr(n.CompletedAt))
+	if err != nil {
+		if uv := c.d.uniqueViolation(err); uv != nil {
+			err = uv
+		}
+		return fmt.Errorf("create operation %q: %w", op.ID, err)
+	}
+	*op = n
+	return nil
+}
+
+func (c *conn) GetOperation(ctx context.Context, id string) (*store.Operation, error) {
+	op, err := scanOperation(c.queryRow(ctx, c.q(), `SELECT `+operationCols+` FROM operations WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("operation %q: %w", id, store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read operation %q: %w", id, err)
+	}
+	return op, nil
+}
+
+func (c *conn) UpdateOperation(ctx context.Context, op *store.Operation) error {
+	args := []any{op.Status, op.Step, op.Message, jsonArg(op.Payload), jsonArg(op.Error), op.Attempts,
+		c.d.ts(op.NextRunAt), op.LeaseOwner, c.d.ts(op.LeaseUntil), c.d.tsPtr(op.CompletedAt)}
+	args = append(args, c.updatedAtArgs(op.UpdatedAt)...)
+	args = append(args, op.ID)
+	var updated time.Time
+	err := c.queryRow(ctx, c.q(), `UPDATE operations SET status = ?, step = ?, message = ?, payload = ?, error = ?,
+		attempts = ?, next_run_at = ?, lease_owner = ?, lease_until = ?, completed_at = ?, `+c.updatedAtSet()+`
+		WHERE id = ? RETURNING updated_at`, args...).Scan(timeScan{&updated})
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("update operation %q: %w", op.ID, store.ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("update operation %q: %w", op.ID, err)
+	}
+	op.NextRunAt = normTime(op.NextRunAt)
+	op.LeaseUntil = normTime(op.LeaseUntil)
+	op.CompletedAt = normTimePtr(op.CompletedAt)
+	op.UpdatedAt = updated
+	return nil
+}
+
+func (c *conn) listOperations(ctx context.Context, what, query string, args ...any) ([]*store.Operation, error) {
+	rows, err := c.query(ctx, c.q(), query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	defer rows.Close()
+	var out []*store.Operation
+	for rows.Next() {
+		op, err := scanOperation(rows)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		out = append(out, op)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return out, nil
+}
+
+func (c *conn) ListActiveOperations(ctx context.Context, targetID string) ([]*store.Operation, error) {
+	return c.listOperations(ctx, fmt.Sprintf("list operations of %q", targetID),
+		`SELECT `+operationCols+` FROM operations WHERE target_id = ? AND `+unfinished+` ORDER BY id`, targetID)
+}
+
+// claimable is the condition under which an operation may be leased to
+// owner at now: unfinished, due, not leased to someone else, and the oldest
+// unfinished operation of its target. Arguments: now, now, owner.
+const claimable = unfinished + ` AND next_run_at <= ?
+	AND (lease_owner = '' OR lease_until < ? OR lease_owner = ?)
+	AND NOT EXISTS (SELECT 1 FROM operations older
+		WHERE older.target_id = operations.target_id AND older.id < operations.id
+		AND older.status IN ('` + store.OpPending + `', '` + store.OpRunning + `'))`
+
+// ClaimOperations picks candidates with a plain SELECT and then leases each
+// with an UPDATE that repeats the whole condition, so that of several
+// replicas racing for an operation exactly one sees its UPDATE match: the
+// database serializes writes to a row (PostgreSQL re-evaluates the WHERE
+// clause against the row a concurrent transaction committed; SQLite has a
+// single writer).
+func (c *conn) ClaimOperations(ctx context.Context, owner string, now, leaseUntil time.Time, limit int) ([]*store.Operation, error) {
+	if owner == "" {
+		return nil, fmt.Errorf("claim operations: owner is required")
+	}
+	if limit <= 0 {
+		return nil, nil
+	}
+	q := c.q()
+	nowArg, untilArg := c.d.ts(now), c.d.ts(leaseUntil)
+	// Over-fetch a little: some candidates may be taken by a concurrent
+	// claimer before this one gets to them.
+	rows, err := c.query(ctx, q, `SELECT id FROM operations WHERE `+claimable+`
+		ORDER BY next_run_at, id LIMIT ?`, nowArg, nowArg, owner, 2*limit)
+	if err != nil {
+		return nil, fmt.Errorf("claim operations: %w", err)
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("claim operations: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("claim operations: %w", err)
+	}
+	var claimed []*store.Operation
+	for _, id := range ids {
+		if len(claimed) == limit {
+			break
+		}
+		op, err := scanOperation(c.queryRow(ctx, q, `UPDATE operations SET lease_owner = ?, lease_until = ?
+			WHERE id = ? AND `+claimable+` RETURNING `+operationCols,
+			owner, untilArg, id, nowArg, nowArg, owner))
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // someone else got it first
+		}
+		if err != nil {
+			return claimed, fmt.Errorf("claim operation %q: %w", id, err)
+		}
+		claimed = append(claimed, op)
+	}
+	return claimed, nil
+}
