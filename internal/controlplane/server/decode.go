@@ -1,12 +1,16 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
+	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/api"
@@ -26,9 +30,21 @@ func decodeJSON(r *http.Request, dst any, immutable map[string]string) error {
 			return errorf(http.StatusUnsupportedMediaType, api.CodeInvalidArgument, "Content-Type %q is not supported; send application/json", ct)
 		}
 	}
-	dec := json.NewDecoder(r.Body)
+	// Bodies are small (maxBodyBytes); keep the bytes to locate unknown
+	// nested fields, which encoding/json names without their path.
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return decodeError(err, immutable)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
+		if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			name = strings.Trim(name, `"`)
+			if path := unknownFieldPath(body, reflect.TypeOf(dst), name); strings.Contains(path, ".") {
+				return invalid(fieldErr(path, "unknown field; see /v1/openapi.yaml for the accepted fields"))
+			}
+		}
 		return decodeError(err, immutable)
 	}
 	// Exactly one JSON value: trailing data means a broken client.
@@ -38,7 +54,83 @@ func decodeJSON(r *http.Request, dst any, immutable map[string]string) error {
 		}
 		return errorf(http.StatusBadRequest, api.CodeInvalidArgument, "the request body has data after its JSON object")
 	}
+	// null decodes into a struct without error (and is the only non-object
+	// that does); it is not an object.
+	if b := bytes.TrimSpace(body); len(b) == 0 || b[0] != '{' {
+		return errorf(http.StatusBadRequest, api.CodeInvalidArgument, "the request body must be a JSON object, not null")
+	}
 	return nil
+}
+
+// unknownFieldPath finds the JSON path (size.gpus) of an object key called
+// name that the Go type t has no field for, or "" when there is none.
+func unknownFieldPath(body []byte, t reflect.Type, name string) string {
+	var doc any
+	if json.Unmarshal(body, &doc) != nil {
+		return ""
+	}
+	return findUnknown(doc, t, "", name)
+}
+
+func findUnknown(v any, t reflect.Type, prefix, name string) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	join := func(k string) string {
+		if prefix == "" {
+			return k
+		}
+		return prefix + "." + k
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		obj, _ := v.(map[string]any)
+		for _, k := range slices.Sorted(maps.Keys(obj)) {
+			f, ok := jsonFieldOf(t, k)
+			if !ok {
+				if k == name {
+					return join(k)
+				}
+				continue
+			}
+			if p := findUnknown(obj[k], f.Type, join(k), name); p != "" {
+				return p
+			}
+		}
+	case reflect.Map:
+		obj, _ := v.(map[string]any)
+		for _, k := range slices.Sorted(maps.Keys(obj)) {
+			if p := findUnknown(obj[k], t.Elem(), join(k), name); p != "" {
+				return p
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		arr, _ := v.([]any)
+		for i, e := range arr {
+			if p := findUnknown(e, t.Elem(), fmt.Sprintf("%s[%d]", prefix, i), name); p != "" {
+				return p
+			}
+		}
+	}
+	return ""
+}
+
+// jsonFieldOf is the field of struct t that encoding/json decodes key into
+// (it matches names case-insensitively).
+func jsonFieldOf(t reflect.Type, key string) (reflect.StructField, bool) {
+	for f := range t.Fields() {
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if !f.IsExported() || tag == "-" {
+			continue
+		}
+		if tag == "" {
+			tag = f.Name
+		}
+		if strings.EqualFold(tag, key) {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
 }
 
 func decodeError(err error, immutable map[string]string) error {
