@@ -77,6 +77,7 @@ func serve(args []string, stderr *os.File) error {
 	simFail := fs.Float64("sim-failure-rate", 0, "simulator: probability (0..1) that a transition fails")
 	rateLimit := fs.Float64("rate-limit", 50, "default requests per second per API key (0: unlimited)")
 	rateBurst := fs.Int("rate-burst", 100, "default burst per API key")
+	gpuCatalog := fs.String("gpu-catalog", env("OPENCLAW_GPU_CATALOG", ""), "JSON file replacing the built-in GPU catalog: types, regional prices, simulator capacity (env OPENCLAW_GPU_CATALOG)")
 	addrFile := fs.String("addr-file", "", "write the listening address to this file once ready (for scripts using port 0)")
 	logLevel := fs.String("log-level", env("OPENCLAW_LOG_LEVEL", "info"), "debug, info, warn or error (env OPENCLAW_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
@@ -111,6 +112,8 @@ func serve(args []string, stderr *os.File) error {
 		RateLimit:     *rateLimit,
 		RateBurst:     *rateBurst,
 		Logger:        logger,
+
+		GPUCatalogFile: *gpuCatalog,
 	})
 	if err != nil {
 		return err

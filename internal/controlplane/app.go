@@ -17,6 +17,7 @@ import (
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/simulator"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store/sqlstore"
+	"github.com/openclaw/terraform-provider-openclaw/internal/gpucatalog"
 )
 
 // Options configure a control plane.
@@ -37,6 +38,10 @@ type Options struct {
 	RateBurst    int
 	PollInterval time.Duration
 	Logger       *slog.Logger
+	// Now is the clock; default time.Now (tests move it).
+	Now func() time.Time
+	// GPUCatalogFile replaces the built-in GPU catalog (prices, capacity).
+	GPUCatalogFile string
 }
 
 // App is an assembled control plane.
@@ -65,6 +70,14 @@ func Open(ctx context.Context, o Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	var catalog *gpucatalog.Catalog
+	if o.GPUCatalogFile != "" {
+		c, err := gpucatalog.Load(o.GPUCatalogFile)
+		if err != nil {
+			return nil, err
+		}
+		catalog = &c
+	}
 	st, err := sqlstore.Open(ctx, o.Database)
 	if err != nil {
 		return nil, err
@@ -77,6 +90,8 @@ func Open(ctx context.Context, o Options) (*App, error) {
 		RateLimit:    o.RateLimit,
 		RateBurst:    o.RateBurst,
 		PollInterval: o.PollInterval,
+		Now:          o.Now,
+		GPUCatalog:   catalog,
 	})
 	if err != nil {
 		st.Close()

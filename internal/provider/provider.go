@@ -13,6 +13,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -23,6 +24,7 @@ import (
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/client"
 	"github.com/openclaw/terraform-provider-openclaw/internal/provider/environment"
+	"github.com/openclaw/terraform-provider-openclaw/internal/provider/gpupool"
 	"github.com/openclaw/terraform-provider-openclaw/internal/provider/region"
 	"github.com/openclaw/terraform-provider-openclaw/internal/provider/shared"
 	"github.com/openclaw/terraform-provider-openclaw/internal/provider/validators"
@@ -42,7 +44,10 @@ const (
 	defaultRequestTimeout = 60 * time.Second
 )
 
-var _ provider.Provider = (*OpenClawProvider)(nil)
+var (
+	_ provider.Provider              = (*OpenClawProvider)(nil)
+	_ provider.ProviderWithFunctions = (*OpenClawProvider)(nil)
+)
 
 // OpenClawProvider is the provider implementation.
 type OpenClawProvider struct {
@@ -182,6 +187,7 @@ func stringOrEnv(v types.String, env string) string {
 func (p *OpenClawProvider) Resources(context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		environment.NewResource,
+		gpupool.NewResource,
 	}
 }
 
@@ -190,5 +196,13 @@ func (p *OpenClawProvider) DataSources(context.Context) []func() datasource.Data
 		environment.NewDataSource,
 		environment.NewListDataSource,
 		region.NewDataSource,
+		gpupool.NewDataSource,
+		gpupool.NewGPUTypesDataSource,
+	}
+}
+
+func (p *OpenClawProvider) Functions(context.Context) []func() function.Function {
+	return []func() function.Function{
+		gpupool.NewMonthlyCostFunction,
 	}
 }

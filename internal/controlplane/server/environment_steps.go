@@ -58,11 +58,7 @@ func (s *Server) envTransition(transition, during string) stepFunc {
 			return stepOutcome{fail: errorf(http.StatusInternalServerError, api.CodeInternal,
 				"environment %q failed to %s: %v; the environment is marked failed, apply again to retry", res.Name, transition, ferr)}, nil
 		}
-		secrets, err := s.store.ListSecrets(ctx, res.ID)
-		if err != nil {
-			return stepOutcome{}, err
-		}
-		if err := s.sim.Materialise(s.gatewayOf(res, spec, secrets)); err != nil {
+		if err := s.materialiseEnvironment(ctx, res.ID); err != nil {
 			return stepOutcome{}, err
 		}
 		if _, err := s.mutateResource(ctx, store.KindEnvironment, res.ID, func(r *store.Resource) error {
@@ -109,6 +105,16 @@ func (s *Server) deleteEnvironmentStep(ctx context.Context, op *store.Operation)
 		}
 		return stepOutcome{fail: errorf(http.StatusInternalServerError, api.CodeInternal,
 			"environment %q failed to delete: %v; it is marked failed, delete again to retry", res.Name, ferr)}, nil
+	}
+	// With cascade (checked when the delete was accepted) the pools go too.
+	pools, err := s.poolsOf(ctx, res.ID)
+	if err != nil {
+		return stepOutcome{}, err
+	}
+	for _, p := range pools {
+		if err := s.store.DeleteResource(ctx, store.KindGPUPool, p.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return stepOutcome{}, err
+		}
 	}
 	if err := s.sim.Destroy(res.ID); err != nil {
 		return stepOutcome{}, err

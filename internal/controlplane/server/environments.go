@@ -516,6 +516,20 @@ func (s *Server) deleteEnvironment(w http.ResponseWriter, r *http.Request, p *pr
 		e.problem.Errors = []api.FieldError{fieldErr("deletion_protection", "must be false to delete the environment")}
 		return e
 	}
+	if r.URL.Query().Get("cascade") != "true" {
+		pools, err := s.poolsOf(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		if len(pools) > 0 {
+			names := make([]string, len(pools))
+			for i, p := range pools {
+				names[i] = fmt.Sprintf("%s (%s)", p.Name, p.ID)
+			}
+			return errorf(http.StatusConflict, api.CodeConflict,
+				"environment %q still has %d GPU pool(s): %s; delete them first, or delete with ?cascade=true to delete them too", res.Name, len(pools), strings.Join(names, ", "))
+		}
+	}
 	setAuditTarget(r.Context(), store.KindEnvironment, id)
 	active, err := s.store.ListActiveOperations(r.Context(), id)
 	if err != nil {

@@ -70,6 +70,9 @@ func (s *Server) idempotent(h handlerFunc) handlerFunc {
 					"Idempotency-Key %q was already used for a different request (%s %s with another body); send a new key for a new request", key, prev.Method, prev.Path)
 			}
 			if prev.StatusCode != 0 {
+				if prev.ResponseBody, err = s.openReplay(p.key.ID, key, prev.ResponseBody); err != nil {
+					return err
+				}
 				replay(w, prev)
 				return nil
 			}
@@ -103,8 +106,17 @@ func (s *Server) idempotent(h handlerFunc) handlerFunc {
 			return nil
 		}
 		rec.StatusCode = cw.status
-		rec.ResponseBody = cw.body.Bytes()
 		rec.Location = cw.Header().Get("Location")
+		sealed, err := s.sealReplay(p.key.ID, key, cw.body.Bytes())
+		if err != nil {
+			// Never store a response in plaintext; a retry runs again.
+			s.logger.WarnContext(r.Context(), "encrypt idempotent response", "err", err)
+			if err := s.store.DeleteIdempotency(r.Context(), p.key.ID, key); err != nil {
+				s.logger.WarnContext(r.Context(), "release idempotency key", "err", err)
+			}
+			return nil
+		}
+		rec.ResponseBody = sealed
 		if err := s.store.CompleteIdempotency(r.Context(), rec); err != nil {
 			s.logger.WarnContext(r.Context(), "record idempotent response", "err", err)
 		}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"regexp"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"time"
 
@@ -28,6 +29,7 @@ func (s *Server) route(mux *http.ServeMux, pattern string, h handlerFunc) {
 	if method == http.MethodPost {
 		h = s.idempotent(h)
 	}
+	s.patterns = append(s.patterns, pattern)
 	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 		p, err := s.authenticate(r)
@@ -57,6 +59,10 @@ func (s *Server) route(mux *http.ServeMux, pattern string, h handlerFunc) {
 		s.audit(r, p.key, pattern, target.kind, target.id, outcome, rec.status, "")
 	})
 }
+
+// Routes lists the patterns of every authenticated route ("GET
+// /v1/environments/{id}"), so tests can cover each one.
+func (s *Server) Routes() []string { return slices.Clone(s.patterns) }
 
 func cutMethod(pattern string) (method, path string, ok bool) {
 	for i := 0; i < len(pattern); i++ {
@@ -94,6 +100,22 @@ func (s *Server) routes() http.Handler {
 	s.route(mux, "PATCH /v1/environments/{id}", s.updateEnvironment)
 	s.route(mux, "DELETE /v1/environments/{id}", s.deleteEnvironment)
 	s.route(mux, "GET /v1/operations/{id}", s.getOperation)
+
+	s.route(mux, "GET /v1/api-keys", s.listAPIKeys)
+	s.route(mux, "POST /v1/api-keys", s.createAPIKey)
+	s.route(mux, "GET /v1/api-keys/{id}", s.getAPIKey)
+	s.route(mux, "PATCH /v1/api-keys/{id}", s.updateAPIKey)
+	s.route(mux, "DELETE /v1/api-keys/{id}", s.deleteAPIKey)
+	s.route(mux, "POST /v1/api-keys/{id}/revoke", s.revokeAPIKey)
+	s.route(mux, "GET /v1/audit-events", s.listAuditEvents)
+
+	s.route(mux, "GET /v1/gpu-types", s.listGPUTypes)
+	s.route(mux, "GET /v1/gpu-pools", s.listGPUPools)
+	s.route(mux, "POST /v1/gpu-pools", s.createGPUPool)
+	s.route(mux, "GET /v1/gpu-pools/{id}", s.getGPUPool)
+	s.route(mux, "PATCH /v1/gpu-pools/{id}", s.updateGPUPool)
+	s.route(mux, "DELETE /v1/gpu-pools/{id}", s.deleteGPUPool)
+	s.route(mux, "POST /v1/gpu-pools/{id}/simulator/load", s.simulateLoad)
 
 	// Anything else under /v1/ answers a problem, not the mux's plain text.
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

@@ -20,6 +20,7 @@ import (
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/secrets"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/simulator"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store"
+	"github.com/openclaw/terraform-provider-openclaw/internal/gpucatalog"
 )
 
 // Config assembles a control plane.
@@ -37,6 +38,9 @@ type Config struct {
 	PollInterval time.Duration
 	// Regions offered; default DefaultRegions.
 	Regions []api.Region
+	// GPUCatalog prices GPU types and holds the simulator's capacity;
+	// default gpucatalog.Default().
+	GPUCatalog *gpucatalog.Catalog
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 }
@@ -59,10 +63,13 @@ type Server struct {
 	logger  *slog.Logger
 	limits  *limiter
 	regions []api.Region
+	catalog gpucatalog.Catalog
 	now     func() time.Time
 	engine  *engine
 	metrics *metrics
 	handler http.Handler
+	// patterns are the authenticated routes, in registration order.
+	patterns []string
 
 	stop context.CancelFunc
 	wg   sync.WaitGroup
@@ -89,6 +96,10 @@ func New(cfg Config) (*Server, error) {
 	if s.regions == nil {
 		s.regions = DefaultRegions
 	}
+	s.catalog = gpucatalog.Default()
+	if cfg.GPUCatalog != nil {
+		s.catalog = *cfg.GPUCatalog
+	}
 	if s.now == nil {
 		s.now = func() time.Time { return time.Now().UTC() }
 	}
@@ -98,6 +109,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.engine = newEngine(s, newID("replica"), poll)
 	s.registerEnvironmentSteps()
+	s.registerGPUPoolSteps()
 	s.handler = s.routes()
 	return s, nil
 }
@@ -164,7 +176,9 @@ func (s *Server) Bootstrap(ctx context.Context, key string) (string, error) {
 	}
 	now := s.now()
 	err = s.store.CreateAPIKey(ctx, &store.APIKey{
-		ID:          newID("key"),
+		// A fixed ID: replicas bootstrapping at the same moment conflict on
+		// it (key names are not unique).
+		ID:          bootstrapKeyID,
 		Name:        "bootstrap-admin",
 		Description: "Created on first start. Create scoped keys with it, then revoke it.",
 		Prefix:      keys.DisplayPrefix(key),
@@ -186,6 +200,9 @@ func (s *Server) Bootstrap(ctx context.Context, key string) (string, error) {
 
 // Ready reports whether the database answers.
 func (s *Server) Ready(ctx context.Context) error { return s.store.Ping(ctx) }
+
+// bootstrapKeyID is the ID of the first admin key (a valid ULID: time 0).
+const bootstrapKeyID = "key_00000000000000000000000000"
 
 func newID(prefix string) string {
 	return prefix + "_" + strings.ToLower(ulid.Make().String())

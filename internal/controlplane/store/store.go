@@ -164,6 +164,15 @@ type APIKey struct {
 	Ephemeral bool
 }
 
+// APIKeyFilter selects API keys; empty fields match everything.
+type APIKeyFilter struct {
+	Name          string
+	EnvironmentID string
+	// PageSize defaults to 100 and is capped at 500.
+	PageSize  int
+	PageToken string
+}
+
 // AuditEvent records a mutation or an authentication failure.
 type AuditEvent struct {
 	ID           int64
@@ -236,12 +245,21 @@ type Tx interface {
 	CreateAPIKey(ctx context.Context, k *APIKey) error
 	GetAPIKey(ctx context.Context, id string) (*APIKey, error)
 	GetAPIKeyByHash(ctx context.Context, hash string) (*APIKey, error)
-	GetAPIKeyByName(ctx context.Context, name string) (*APIKey, error)
-	ListAPIKeys(ctx context.Context, pageSize int, pageToken string) ([]*APIKey, string, error)
+	// ListAPIKeys returns keys oldest first. Names are not unique: a
+	// rotation creates the new key before it revokes the old one.
+	ListAPIKeys(ctx context.Context, f APIKeyFilter) ([]*APIKey, string, error)
 	// UpdateAPIKey writes every field of k except ID, CreatedAt and
 	// LastUsedAt (which only TouchAPIKey writes); UpdatedAt as in
 	// UpdateResource.
 	UpdateAPIKey(ctx context.Context, k *APIKey) error
+	// UpdateAPIKeyMetadata writes only name, description and labels (and
+	// updated_at = at), so it can never undo a concurrent revocation.
+	UpdateAPIKeyMetadata(ctx context.Context, id, name, description string, labels map[string]string, at time.Time) (*APIKey, error)
+	// RevokeAPIKey revokes a key at `at` with a grace period ending at
+	// graceUntil (nil: none), in one statement. An already revoked key keeps
+	// its revoked_at, and its grace period can only shorten: a revoked key
+	// is never revived.
+	RevokeAPIKey(ctx context.Context, id string, at time.Time, graceUntil *time.Time) (*APIKey, error)
 	// TouchAPIKey records a use; cheap and not transactional.
 	TouchAPIKey(ctx context.Context, id string, at time.Time) error
 	DeleteAPIKey(ctx context.Context, id string) error

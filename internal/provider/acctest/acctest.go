@@ -64,6 +64,8 @@ type ControlPlane struct {
 	APIKey   string
 	// App is the in-process control plane; nil when external.
 	App *controlplane.App
+	// DataDir is the in-process control plane's data directory.
+	DataDir string
 	// Client is an admin client, for changes behind Terraform's back.
 	Client *client.Client
 }
@@ -104,8 +106,9 @@ func Start(t *testing.T, opts ...Options) *ControlPlane {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	dataDir := t.TempDir()
 	app, err := controlplane.Open(ctx, controlplane.Options{
-		DataDir:      t.TempDir(),
+		DataDir:      dataDir,
 		BootstrapKey: key,
 		SimDelay:     o.SimDelay,
 		RateLimit:    o.RateLimit,
@@ -126,7 +129,9 @@ func Start(t *testing.T, opts ...Options) *ControlPlane {
 			t.Errorf("close control plane: %v", err)
 		}
 	})
-	return newControlPlane(t, srv.URL, key, app)
+	cp := newControlPlane(t, srv.URL, key, app)
+	cp.DataDir = dataDir
+	return cp
 }
 
 func newControlPlane(t *testing.T, endpoint, key string, app *controlplane.App) *ControlPlane {

@@ -104,17 +104,23 @@ func (c *conn) GetAPIKeyByHash(ctx context.Context, hash string) (*store.APIKey,
 	return c.getAPIKey(ctx, "API key with that secret", `secret_hash = ?`, hash)
 }
 
-func (c *conn) GetAPIKeyByName(ctx context.Context, name string) (*store.APIKey, error) {
-	return c.getAPIKey(ctx, fmt.Sprintf("API key named %q", name), `name = ?`, name)
-}
-
-func (c *conn) ListAPIKeys(ctx context.Context, size int, pageToken string) ([]*store.APIKey, string, error) {
-	after, err := decodeToken(pageToken)
+func (c *conn) ListAPIKeys(ctx context.Context, f store.APIKeyFilter) ([]*store.APIKey, string, error) {
+	after, err := decodeToken(f.PageToken)
 	if err != nil {
 		return nil, "", err
 	}
-	size = pageSize(size)
-	rows, err := c.query(ctx, c.q(), `SELECT `+apiKeyCols+` FROM api_keys WHERE id > ? ORDER BY id LIMIT ?`, after, size+1)
+	size := pageSize(f.PageSize)
+	where, args := `id > ?`, []any{after}
+	if f.Name != "" {
+		where += ` AND name = ?`
+		args = append(args, f.Name)
+	}
+	if f.EnvironmentID != "" {
+		where += ` AND environment_id = ?`
+		args = append(args, f.EnvironmentID)
+	}
+	args = append(args, size+1)
+	rows, err := c.query(ctx, c.q(), `SELECT `+apiKeyCols+` FROM api_keys WHERE `+where+` ORDER BY id LIMIT ?`, args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("list API keys: %w", err)
 	}
@@ -186,4 +192,48 @@ func (c *conn) CountAPIKeys(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("count API keys: %w", err)
 	}
 	return n, nil
+}
+
+func (c *conn) UpdateAPIKeyMetadata(ctx context.Context, id, name, description string, labels map[string]string, at time.Time) (*store.APIKey, error) {
+	doc, err := encodeMap(labels)
+	if err != nil {
+		return nil, fmt.Errorf("update API key %q: %w", id, err)
+	}
+	k, err := scanAPIKey(c.queryRow(ctx, c.q(), `UPDATE api_keys SET name = ?, description = ?, labels = ?, updated_at = ?
+		WHERE id = ? RETURNING `+apiKeyCols, name, description, doc, c.d.ts(at), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("update API key %q: %w", id, store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("update API key %q: %w", id, err)
+	}
+	return k, nil
+}
+
+func (c *conn) RevokeAPIKey(ctx context.Context, id string, at time.Time, graceUntil *time.Time) (*store.APIKey, error) {
+	// The new end of validity: the grace period's end, or now.
+	end := at
+	if graceUntil != nil {
+		end = *graceUntil
+	}
+	// SET expressions see the row as it was: a first revocation takes the
+	// new grace period; a later one may only bring an existing grace end
+	// forward (NULL grace on a revoked key means it ended at revoked_at).
+	p := c.d.tsParam()
+	k, err := scanAPIKey(c.queryRow(ctx, c.q(), `UPDATE api_keys SET
+			revoked_at = COALESCE(revoked_at, `+p+`),
+			revoke_grace_until = CASE
+				WHEN revoked_at IS NULL THEN `+p+`
+				WHEN revoke_grace_until IS NOT NULL AND `+p+` < revoke_grace_until THEN `+p+`
+				ELSE revoke_grace_until END,
+			updated_at = `+p+`
+		WHERE id = ? RETURNING `+apiKeyCols,
+		c.d.ts(at), c.d.tsPtr(graceUntil), c.d.ts(end), c.d.tsPtr(graceUntil), c.d.ts(at), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("revoke API key %q: %w", id, store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("revoke API key %q: %w", id, err)
+	}
+	return k, nil
 }

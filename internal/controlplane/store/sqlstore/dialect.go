@@ -182,7 +182,6 @@ var pgConstraintFields = map[string]string{
 	"resources_alt_key_key":    "alt_key",
 	"operations_pkey":          "id",
 	"api_keys_pkey":            "id",
-	"api_keys_name_key":        "name",
 	"api_keys_secret_hash_key": "secret_hash",
 	"idempotency_keys_pkey":    "key",
 }

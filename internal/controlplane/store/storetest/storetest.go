@@ -51,6 +51,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Idempotency", testIdempotency},
 		{"APIKeys", testAPIKeys},
 		{"APIKeyList", testAPIKeyList},
+		{"APIKeyRevokeAndMetadata", testAPIKeyRevokeAndMetadata},
 		{"Audit", testAudit},
 	}
 	for _, tc := range tests {
@@ -931,7 +932,7 @@ func testTransactions(t *testing.T, s store.Store) {
 		if err := tx.CreateAPIKey(ctx, k); err != nil {
 			return err
 		}
-		wantUnique(t, tx.CreateAPIKey(ctx, &store.APIKey{ID: newID("key"), Name: "k", SecretHash: "h2"}), "name")
+		wantUnique(t, tx.CreateAPIKey(ctx, &store.APIKey{ID: newID("key"), Name: "k2", SecretHash: "h"}), "secret_hash")
 		kept = &store.Resource{Kind: store.KindGPUPool, ID: newID("gpl"), ParentID: env.ID, Name: "kept"}
 		return tx.CreateResource(ctx, kept)
 	}))
@@ -1536,9 +1537,6 @@ func testAPIKeys(t *testing.T, s store.Store) {
 		got, err = s.GetAPIKeyByHash(ctx, want.SecretHash)
 		must(t, err)
 		sameKey(t, got, want)
-		got, err = s.GetAPIKeyByName(ctx, want.Name)
-		must(t, err)
-		sameKey(t, got, want)
 	}
 	got, err := s.GetAPIKey(ctx, bare.ID)
 	must(t, err)
@@ -1550,11 +1548,17 @@ func testAPIKeys(t *testing.T, s store.Store) {
 	wantErr(t, err, store.ErrNotFound)
 	_, err = s.GetAPIKeyByHash(ctx, "sha256:nope")
 	wantErr(t, err, store.ErrNotFound)
-	_, err = s.GetAPIKeyByName(ctx, "nope")
-	wantErr(t, err, store.ErrNotFound)
 
-	wantUnique(t, s.CreateAPIKey(ctx, &store.APIKey{ID: newID("key"), Name: "ci", SecretHash: "sha256:other"}), "name")
+	// Names are not unique (a rotation has two keys with one name); secret
+	// hashes and IDs are.
+	rotated := &store.APIKey{ID: newID("key"), Name: "ci", SecretHash: "sha256:other"}
+	must(t, s.CreateAPIKey(ctx, rotated))
 	wantUnique(t, s.CreateAPIKey(ctx, &store.APIKey{ID: newID("key"), Name: "other", SecretHash: "sha256:full"}), "secret_hash")
+	wantUnique(t, s.CreateAPIKey(ctx, &store.APIKey{ID: rotated.ID, Name: "other", SecretHash: "sha256:third"}), "id")
+	named, _, err := s.ListAPIKeys(ctx, store.APIKeyFilter{Name: "ci"})
+	must(t, err)
+	sameIDs(t, "keys named ci", keyIDs(named), []string{full.ID, rotated.ID})
+	must(t, s.DeleteAPIKey(ctx, rotated.ID))
 	n, err := s.CountAPIKeys(ctx)
 	must(t, err)
 	if n != 2 {
@@ -1596,8 +1600,9 @@ func testAPIKeys(t *testing.T, s store.Store) {
 	sameKey(t, got, &want)
 	_, err = s.GetAPIKeyByHash(ctx, "sha256:bare")
 	wantErr(t, err, store.ErrNotFound)
-	_, err = s.GetAPIKeyByName(ctx, "bare-renamed")
+	renamed, _, err := s.ListAPIKeys(ctx, store.APIKeyFilter{Name: "bare-renamed"})
 	must(t, err)
+	sameIDs(t, "keys named bare-renamed", keyIDs(renamed), []string{bare.ID})
 
 	// Clearing.
 	got.ExpiresAt, got.RevokedAt, got.RevokeGraceUntil, got.Scopes, got.AllowedCIDRs, got.Labels = nil, nil, nil, nil, nil, nil
@@ -1608,8 +1613,8 @@ func testAPIKeys(t *testing.T, s store.Store) {
 	sameKey(t, cleared, got)
 
 	clash := *full
-	clash.Name = "bare-renamed"
-	wantUnique(t, s.UpdateAPIKey(ctx, &clash), "name")
+	clash.SecretHash = "sha256:rotated"
+	wantUnique(t, s.UpdateAPIKey(ctx, &clash), "secret_hash")
 	got, err = s.GetAPIKey(ctx, full.ID)
 	must(t, err)
 	sameKey(t, got, full)
@@ -1640,7 +1645,7 @@ func testAPIKeyList(t *testing.T, s store.Store) {
 	var sizes []int
 	token := ""
 	for range 10 {
-		keys, next, err := s.ListAPIKeys(ctx, 4, token)
+		keys, next, err := s.ListAPIKeys(ctx, store.APIKeyFilter{PageSize: 4, PageToken: token})
 		must(t, err)
 		for _, k := range keys {
 			got = append(got, k.ID)
@@ -1657,13 +1662,118 @@ func testAPIKeyList(t *testing.T, s store.Store) {
 	if !slices.Equal(sizes, []int{4, 4, 3}) {
 		t.Fatalf("page sizes %v", sizes)
 	}
-	keys, next, err := s.ListAPIKeys(ctx, 0, "")
+	keys, next, err := s.ListAPIKeys(ctx, store.APIKeyFilter{})
 	must(t, err)
 	if len(keys) != 11 || next != "" {
 		t.Fatalf("default page: %d keys, token %q", len(keys), next)
 	}
-	_, _, err = s.ListAPIKeys(ctx, 4, "***")
+	_, _, err = s.ListAPIKeys(ctx, store.APIKeyFilter{PageSize: 4, PageToken: "***"})
 	wantErr(t, err, store.ErrInvalidPageToken)
+
+	// Filters by name and environment, paginated within the filter.
+	env := newID("env")
+	var bound []string
+	for i := range 5 {
+		k := &store.APIKey{ID: newID("key"), Name: "bound", SecretHash: fmt.Sprintf("hb%02d", i), EnvironmentID: env}
+		must(t, s.CreateAPIKey(ctx, k))
+		bound = append(bound, k.ID)
+	}
+	must(t, s.CreateAPIKey(ctx, &store.APIKey{ID: newID("key"), Name: "bound", SecretHash: "hb-other", EnvironmentID: newID("env")}))
+	got = nil
+	token = ""
+	for range 10 {
+		keys, next, err := s.ListAPIKeys(ctx, store.APIKeyFilter{EnvironmentID: env, PageSize: 2, PageToken: token})
+		must(t, err)
+		got = append(got, keyIDs(keys)...)
+		if token = next; token == "" {
+			break
+		}
+	}
+	sameIDs(t, "keys of one environment", got, bound)
+	keys, _, err = s.ListAPIKeys(ctx, store.APIKeyFilter{Name: "bound", EnvironmentID: env})
+	must(t, err)
+	sameIDs(t, "keys named bound in one environment", keyIDs(keys), bound)
+	keys, _, err = s.ListAPIKeys(ctx, store.APIKeyFilter{Name: "bound"})
+	must(t, err)
+	if len(keys) != 6 {
+		t.Fatalf("%d keys named bound, want 6", len(keys))
+	}
+}
+
+// testAPIKeyRevokeAndMetadata: revocation is one statement that never
+// revives a key or extends its grace period, and a metadata update touches
+// nothing else (so it cannot undo a concurrent revocation).
+func testAPIKeyRevokeAndMetadata(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	newKey := func(name string) *store.APIKey {
+		k := &store.APIKey{ID: newID("key"), Name: name, SecretHash: newID("hash"), Scopes: []string{"admin"},
+			Labels: map[string]string{"a": "b"}, CreatedAt: ts(0), UpdatedAt: ts(0)}
+		must(t, s.CreateAPIKey(ctx, k))
+		return k
+	}
+	revoke := func(id string, at time.Time, grace *time.Time) *store.APIKey {
+		t.Helper()
+		k, err := s.RevokeAPIKey(ctx, id, at, grace)
+		must(t, err)
+		return k
+	}
+	wantRevoked := func(what string, k *store.APIKey, at time.Time, grace *time.Time) {
+		t.Helper()
+		if k.RevokedAt == nil {
+			t.Fatalf("%s: not revoked", what)
+		}
+		sameTime(t, what+" revoked_at", *k.RevokedAt, at)
+		sameTimePtr(t, what+" revoke_grace_until", k.RevokeGraceUntil, grace)
+	}
+
+	// First revocation with a grace period; it can be shortened, not extended.
+	k := newKey("graced")
+	wantRevoked("first", revoke(k.ID, ts(10), ptr(ts(100))), ts(10), ptr(ts(100)))
+	wantRevoked("extension refused", revoke(k.ID, ts(20), ptr(ts(200))), ts(10), ptr(ts(100)))
+	wantRevoked("shortened", revoke(k.ID, ts(30), ptr(ts(50))), ts(10), ptr(ts(50)))
+	wantRevoked("ended now", revoke(k.ID, ts(40), nil), ts(10), nil)
+	wantRevoked("never revived", revoke(k.ID, ts(60), ptr(ts(500))), ts(10), nil)
+	got, err := s.GetAPIKey(ctx, k.ID)
+	must(t, err)
+	wantRevoked("stored", got, ts(10), nil)
+	if got.Name != "graced" || len(got.Scopes) != 1 || got.Labels["a"] != "b" {
+		t.Fatalf("revocation changed other fields: %+v", got)
+	}
+
+	// Without a grace period, at once.
+	now := newKey("now")
+	wantRevoked("immediate", revoke(now.ID, ts(10), nil), ts(10), nil)
+	_, err = s.RevokeAPIKey(ctx, newID("key"), ts(10), nil)
+	wantErr(t, err, store.ErrNotFound)
+
+	// Metadata only: revocation and everything else stay.
+	m := newKey("meta")
+	revoke(m.ID, ts(10), ptr(ts(100)))
+	upd, err := s.UpdateAPIKeyMetadata(ctx, m.ID, "meta-renamed", "described", map[string]string{"x": "y"}, ts(20))
+	must(t, err)
+	if upd.Name != "meta-renamed" || upd.Description != "described" || len(upd.Labels) != 1 || upd.Labels["x"] != "y" {
+		t.Fatalf("metadata not written: %+v", upd)
+	}
+	sameTime(t, "updated_at", upd.UpdatedAt, ts(20))
+	wantRevoked("after metadata update", upd, ts(10), ptr(ts(100)))
+	got, err = s.GetAPIKey(ctx, m.ID)
+	must(t, err)
+	sameKey(t, got, upd)
+	cleared, err := s.UpdateAPIKeyMetadata(ctx, m.ID, "meta", "", nil, ts(30))
+	must(t, err)
+	if cleared.Labels == nil || len(cleared.Labels) != 0 || cleared.Description != "" {
+		t.Fatalf("labels and description not cleared: %+v", cleared)
+	}
+	_, err = s.UpdateAPIKeyMetadata(ctx, newID("key"), "x", "", nil, ts(30))
+	wantErr(t, err, store.ErrNotFound)
+}
+
+func keyIDs(keys []*store.APIKey) []string {
+	ids := make([]string, 0, len(keys))
+	for _, k := range keys {
+		ids = append(ids, k.ID)
+	}
+	return ids
 }
 
 // ---------------------------------------------------------------- audit

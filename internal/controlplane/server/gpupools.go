@@ -1,0 +1,655 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"net/http"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/openclaw/terraform-provider-openclaw/internal/api"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/simulator"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store"
+	"github.com/openclaw/terraform-provider-openclaw/internal/gpucatalog"
+)
+
+// poolSpec is what the user asked of a GPU pool.
+type poolSpec struct {
+	Backend          string               `json:"backend"`
+	GPUType          string               `json:"gpu_type"`
+	GPUsPerNode      int64                `json:"gpus_per_node"`
+	CapacityType     string               `json:"capacity_type"`
+	NodeCount        *int64               `json:"node_count,omitempty"`
+	Autoscaling      *api.Autoscaling     `json:"autoscaling,omitempty"`
+	CapacityFallback []api.CapacityChoice `json:"capacity_fallback"`
+	Models           []api.PoolModel      `json:"models"`
+	IdleStopSeconds  int64                `json:"idle_stop_seconds"`
+}
+
+// allocation is capacity a pool holds: GPUs of one bucket.
+type allocation struct {
+	Region       string `json:"region"`
+	GPUType      string `json:"gpu_type"`
+	CapacityType string `json:"capacity_type"`
+	GPUs         int64  `json:"gpus"`
+}
+
+// poolStatus is what the control plane observed of a GPU pool.
+type poolStatus struct {
+	Status                string `json:"status"`
+	CurrentNodes          int64  `json:"current_nodes"`
+	EffectiveGPUType      string `json:"effective_gpu_type"`
+	EffectiveCapacityType string `json:"effective_capacity_type"`
+	// Allocation is the capacity the running nodes hold; Pending is what a
+	// rolling update reserved for the replacement nodes.
+	Allocation *allocation `json:"allocation,omitempty"`
+	Pending    *allocation `json:"pending,omitempty"`
+}
+
+var providerIDPattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,39}$`)
+
+const (
+	maxPoolNodes    = 64
+	maxPoolModels   = 32
+	maxIdleStop     = 7 * 24 * 3600
+	maxFallbackList = 8
+)
+
+var validGPUsPerNode = []int64{1, 2, 4, 8}
+
+// backendPort is where each inference server listens.
+var backendPort = map[string]int{"vllm": 8000, "sglang": 30000, "llamacpp": 8080, "ollama": 11434}
+
+// poolBaseURL is the model provider URL the gateway is given. vLLM, SGLang
+// and llama.cpp speak the OpenAI API under /v1; Ollama's native API has none.
+func poolBaseURL(poolName, envName, region, backend string) string {
+	u := fmt.Sprintf("http://%s.%s.%s.gpu.openclaw.internal:%d", poolName, envName, region, backendPort[backend])
+	if backend != "ollama" {
+		u += "/v1"
+	}
+	return u
+}
+
+func (s *Server) validatePoolSpec(sp poolSpec, region string) []api.FieldError {
+	var errs []api.FieldError
+	if !slices.Contains(api.GPUBackends, sp.Backend) {
+		errs = append(errs, fieldErr("backend", "must be one of %s, got %q", strings.Join(api.GPUBackends, ", "), sp.Backend))
+	}
+	errs = append(errs, s.validateChoice("gpu_type", "capacity_type", api.CapacityChoice{GPUType: sp.GPUType, CapacityType: sp.CapacityType}, region, true)...)
+	if !slices.Contains(validGPUsPerNode, sp.GPUsPerNode) {
+		errs = append(errs, fieldErr("gpus_per_node", "must be 1, 2, 4 or 8, got %d", sp.GPUsPerNode))
+	}
+	switch {
+	case sp.NodeCount != nil && sp.Autoscaling != nil:
+		errs = append(errs, fieldErr("node_count", "node_count and autoscaling are mutually exclusive; set one"))
+	case sp.NodeCount == nil && sp.Autoscaling == nil:
+		errs = append(errs, fieldErr("node_count", "set node_count for a fixed size or autoscaling for a range"))
+	case sp.NodeCount != nil && (*sp.NodeCount < 0 || *sp.NodeCount > maxPoolNodes):
+		errs = append(errs, fieldErr("node_count", "must be between 0 and %d, got %d", maxPoolNodes, *sp.NodeCount))
+	case sp.Autoscaling != nil:
+		a := sp.Autoscaling
+		if a.MinNodes < 0 || a.MinNodes > maxPoolNodes {
+			errs = append(errs, fieldErr("autoscaling.min_nodes", "must be between 0 and %d, got %d", maxPoolNodes, a.MinNodes))
+		}
+		if a.MaxNodes < 1 || a.MaxNodes > maxPoolNodes {
+			errs = append(errs, fieldErr("autoscaling.max_nodes", "must be between 1 and %d, got %d", maxPoolNodes, a.MaxNodes))
+		}
+		if a.MinNodes > a.MaxNodes {
+			errs = append(errs, fieldErr("autoscaling.min_nodes", "must not exceed max_nodes (%d > %d)", a.MinNodes, a.MaxNodes))
+		}
+	}
+	if len(sp.CapacityFallback) > maxFallbackList {
+		errs = append(errs, fieldErr("capacity_fallback", "at most %d choices", maxFallbackList))
+	}
+	for i, c := range sp.CapacityFallback {
+		errs = append(errs, s.validateChoice(fmt.Sprintf("capacity_fallback[%d].gpu_type", i), fmt.Sprintf("capacity_fallback[%d].capacity_type", i), c, region, false)...)
+	}
+	if len(sp.Models) > maxPoolModels {
+		errs = append(errs, fieldErr("models", "at most %d models", maxPoolModels))
+	}
+	seen := map[string]bool{}
+	for i, m := range sp.Models {
+		f := fmt.Sprintf("models[%d]", i)
+		if m.ID == "" || len(m.ID) > 128 {
+			errs = append(errs, fieldErr(f+".id", "must be 1 to 128 characters"))
+		} else if seen[m.ID] {
+			errs = append(errs, fieldErr(f+".id", "model %q is listed twice", m.ID))
+		}
+		seen[m.ID] = true
+		if m.ContextWindow < 0 || m.MaxTokens < 0 {
+			errs = append(errs, fieldErr(f, "context_window and max_tokens must not be negative"))
+		}
+		if m.ContextWindow > 0 && m.MaxTokens > m.ContextWindow {
+			errs = append(errs, fieldErr(f+".max_tokens", "must not exceed context_window (%d > %d)", m.MaxTokens, m.ContextWindow))
+		}
+	}
+	if sp.IdleStopSeconds < 0 || sp.IdleStopSeconds > maxIdleStop {
+		errs = append(errs, fieldErr("idle_stop_seconds", "must be between 0 (never) and %d, got %d", maxIdleStop, sp.IdleStopSeconds))
+	}
+	return errs
+}
+
+// validateChoice checks a GPU type against the catalog and a capacity type.
+// The first choice must be offered in the region; fallbacks only need to
+// exist (allocation skips those not offered).
+func (s *Server) validateChoice(typeField, capField string, c api.CapacityChoice, region string, mustBeOffered bool) []api.FieldError {
+	var errs []api.FieldError
+	if !slices.Contains(api.CapacityTypes, c.CapacityType) {
+		errs = append(errs, fieldErr(capField, "must be on_demand or spot, got %q", c.CapacityType))
+	}
+	t, ok := s.catalog.Type(c.GPUType)
+	if !ok {
+		ids := make([]string, 0, len(s.catalog.Types))
+		for _, t := range s.catalog.Types {
+			ids = append(ids, t.ID)
+		}
+		return append(errs, fieldErr(typeField, "unknown GPU type %q; the catalog (/v1/gpu-types) has %s", c.GPUType, strings.Join(ids, ", ")))
+	}
+	if mustBeOffered && region != "" {
+		if _, ok := s.catalog.Offer(c.GPUType, region); !ok {
+			var where []string
+			for _, o := range t.Regions {
+				where = append(where, o.Region)
+			}
+			errs = append(errs, fieldErr(typeField, "%s is not offered in %s, the environment's region; it is offered in %s", c.GPUType, region, strings.Join(where, ", ")))
+		}
+	}
+	return errs
+}
+
+func (s *Server) createGPUPool(w http.ResponseWriter, r *http.Request, p *principal) error {
+	if err := p.require(api.ScopeGPUPoolsWrite); err != nil {
+		return err
+	}
+	var req api.GPUPoolCreate
+	if err := decodeJSON(r, &req, map[string]string{"id": "is assigned by the control plane", "status": "is read-only", "current_nodes": "is read-only"}); err != nil {
+		return err
+	}
+	var errs []api.FieldError
+	errs = append(errs, validateName("name", req.Name)...)
+	if !providerIDPattern.MatchString(req.ProviderID) {
+		errs = append(errs, fieldErr("provider_id", "must be 1-40 characters of lowercase letters, digits and hyphens, starting with a letter: it becomes models.providers.<provider_id> in the gateway"))
+	}
+	var env *store.Resource
+	var envSp envSpec
+	if req.EnvironmentID == "" {
+		errs = append(errs, fieldErr("environment_id", "is required"))
+	} else if res, err := s.loadEnvironment(r.Context(), p, req.EnvironmentID); err != nil {
+		var ae *apiError
+		if !errors.As(err, &ae) {
+			return err
+		}
+		errs = append(errs, fieldErr("environment_id", "no environment %q", req.EnvironmentID))
+	} else {
+		env = res
+		if err := json.Unmarshal(env.Spec, &envSp); err != nil {
+			return err
+		}
+	}
+	sp := poolSpec{
+		Backend:          req.Backend,
+		GPUType:          req.GPUType,
+		GPUsPerNode:      req.GPUsPerNode,
+		CapacityType:     cmp(req.CapacityType, api.CapacityOnDemand),
+		NodeCount:        req.NodeCount,
+		Autoscaling:      req.Autoscaling,
+		CapacityFallback: orEmptySlice(req.CapacityFallback),
+		Models:           orEmptySlice(req.Models),
+		IdleStopSeconds:  req.IdleStopSeconds,
+	}
+	if sp.GPUsPerNode == 0 {
+		sp.GPUsPerNode = 1
+	}
+	errs = append(errs, s.validatePoolSpec(sp, envSp.Region)...)
+	errs = append(errs, validateLabels(req.Labels)...)
+	if len(errs) > 0 {
+		return invalid(errs...)
+	}
+	if st := envStatusOf(env); st == api.EnvStatusDeleting {
+		return errorf(http.StatusConflict, api.CodeConflict, "environment %s is being deleted", env.ID)
+	}
+
+	now := s.now()
+	res := &store.Resource{
+		Kind:      store.KindGPUPool,
+		ID:        newID("gpool"),
+		ParentID:  env.ID,
+		Name:      req.Name,
+		AltKey:    req.ProviderID,
+		Spec:      mustJSON(sp),
+		Status:    mustJSON(poolStatus{Status: api.PoolStatusProvisioning}),
+		Labels:    orEmpty(req.Labels),
+		CreatedAt: now,
+		UpdatedAt: now,
+	}
+	op := s.newOperation("gpu_pool.create", store.KindGPUPool, res.ID)
+	op.Message = "queued"
+	err := s.store.InTx(r.Context(), func(tx store.Tx) error {
+		if err := tx.CreateResource(r.Context(), res); err != nil {
+			return err
+		}
+		return tx.CreateOperation(r.Context(), op)
+	})
+	var uv *store.UniqueViolation
+	if errors.As(err, &uv) {
+		if uv.Field == "alt_key" {
+			e := errorf(http.StatusConflict, api.CodeConflict, "environment %s already has a model provider %q; choose another provider_id", env.ID, req.ProviderID)
+			e.problem.Errors = []api.FieldError{fieldErr("provider_id", "is already used in this environment")}
+			return e
+		}
+		e := errorf(http.StatusConflict, api.CodeConflict, "environment %s already has a GPU pool named %q", env.ID, req.Name)
+		e.problem.Errors = []api.FieldError{fieldErr("name", "is already used in this environment")}
+		return e
+	}
+	if err != nil {
+		return err
+	}
+	setAuditTarget(r.Context(), store.KindGPUPool, res.ID)
+	s.engine.kick()
+	return s.accepted(w, op)
+}
+
+func envStatusOf(env *store.Resource) string {
+	var st envStatus
+	_ = json.Unmarshal(env.Status, &st)
+	return st.Status
+}
+
+func orEmptySlice[T any](v []T) []T {
+	if v == nil {
+		return []T{}
+	}
+	return v
+}
+
+// loadPool reads a pool the principal may see.
+func (s *Server) loadPool(ctx context.Context, p *principal, id string) (*store.Resource, error) {
+	res, err := s.store.GetResource(ctx, store.KindGPUPool, id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !p.seesEnvironment(res.ParentID)) {
+		return nil, notFound("GPU pool", id)
+	}
+	return res, err
+}
+
+func (s *Server) getGPUPool(w http.ResponseWriter, r *http.Request, p *principal) error {
+	if err := p.require(api.ScopeGPUPoolsRead); err != nil {
+		return err
+	}
+	res, err := s.loadPool(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	pool, err := s.poolView(r.Context(), res)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("ETag", `"`+pool.ETag+`"`)
+	writeJSON(w, http.StatusOK, pool)
+	return nil
+}
+
+func (s *Server) listGPUPools(w http.ResponseWriter, r *http.Request, p *principal) error {
+	if err := p.require(api.ScopeGPUPoolsRead); err != nil {
+		return err
+	}
+	f, err := listFilter(r, store.KindGPUPool)
+	if err != nil {
+		return err
+	}
+	if env := r.URL.Query().Get("environment_id"); env != "" {
+		if !p.seesEnvironment(env) {
+			writeJSON(w, http.StatusOK, api.List[api.GPUPool]{Items: []api.GPUPool{}})
+			return nil
+		}
+		f.ParentID = &env
+	} else if bound := p.boundEnvironment(); bound != "" {
+		f.ParentID = &bound
+	}
+	items, next, err := s.store.ListResources(r.Context(), f)
+	if errors.Is(err, store.ErrInvalidPageToken) {
+		return invalid(fieldErr("page_token", "is not a token this API issued; start again without it"))
+	}
+	if err != nil {
+		return err
+	}
+	out := api.List[api.GPUPool]{Items: make([]api.GPUPool, 0, len(items)), NextPageToken: next}
+	for _, res := range items {
+		pool, err := s.poolView(r.Context(), res)
+		if err != nil {
+			return err
+		}
+		out.Items = append(out.Items, pool)
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// poolImmutable explains the pool fields PATCH refuses.
+var poolImmutable = map[string]string{
+	"name":           "cannot be changed; create a new pool (Terraform replaces it)",
+	"environment_id": "cannot be changed; a pool belongs to one environment (Terraform replaces it)",
+	"provider_id":    "cannot be changed: the gateway knows the pool's models under it (Terraform replaces it)",
+	"id":             "is assigned by the control plane",
+	"status":         "is read-only",
+	"current_nodes":  "is read-only; the autoscaler moves it within autoscaling bounds",
+	"base_url":       "is read-only",
+	"hourly_cost":    "is read-only",
+	"etag":           "is read-only; send it in the If-Match header",
+}
+
+// poolUpdatePayload is what a gpu_pool.update operation needs to know.
+type poolUpdatePayload struct {
+	// Replace: the nodes must be replaced one by one (hardware or backend changed).
+	Replace bool `json:"replace"`
+	// Previous is restored when the update cannot get capacity.
+	Previous poolSpec `json:"previous"`
+}
+
+func (s *Server) updateGPUPool(w http.ResponseWriter, r *http.Request, p *principal) error {
+	if err := p.require(api.ScopeGPUPoolsWrite); err != nil {
+		return err
+	}
+	var req api.GPUPoolUpdate
+	if err := decodeJSON(r, &req, poolImmutable); err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	res, err := s.loadPool(r.Context(), p, id)
+	if err != nil {
+		return err
+	}
+	if err := checkIfMatch(r, res); err != nil {
+		return err
+	}
+	var sp poolSpec
+	var st poolStatus
+	if err := json.Unmarshal(res.Spec, &sp); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(res.Status, &st); err != nil {
+		return err
+	}
+	if st.Status == api.PoolStatusDeleting {
+		return errorf(http.StatusConflict, api.CodeConflict, "GPU pool %s is being deleted", id)
+	}
+	if req.NodeCount != nil && req.Autoscaling != nil {
+		return invalid(fieldErr("node_count", "node_count and autoscaling are mutually exclusive; send one"))
+	}
+	old := sp
+	old.CapacityFallback = slices.Clone(sp.CapacityFallback)
+	old.Models = slices.Clone(sp.Models)
+	if req.Backend != nil {
+		sp.Backend = *req.Backend
+	}
+	if req.GPUType != nil {
+		sp.GPUType = *req.GPUType
+	}
+	if req.GPUsPerNode != nil {
+		sp.GPUsPerNode = *req.GPUsPerNode
+	}
+	if req.CapacityType != nil {
+		sp.CapacityType = *req.CapacityType
+	}
+	if req.NodeCount != nil {
+		sp.NodeCount, sp.Autoscaling = req.NodeCount, nil
+	}
+	if req.Autoscaling != nil {
+		sp.Autoscaling, sp.NodeCount = req.Autoscaling, nil
+	}
+	if req.CapacityFallback != nil {
+		sp.CapacityFallback = orEmptySlice(*req.CapacityFallback)
+	}
+	if req.Models != nil {
+		sp.Models = orEmptySlice(*req.Models)
+	}
+	if req.IdleStopSeconds != nil {
+		sp.IdleStopSeconds = *req.IdleStopSeconds
+	}
+	labels := res.Labels
+	if req.Labels != nil {
+		labels = orEmpty(*req.Labels)
+	}
+	env, err := s.store.GetResource(r.Context(), store.KindEnvironment, res.ParentID)
+	if err != nil {
+		return err
+	}
+	var envSp envSpec
+	if err := json.Unmarshal(env.Spec, &envSp); err != nil {
+		return err
+	}
+	errs := s.validatePoolSpec(sp, envSp.Region)
+	errs = append(errs, validateLabels(labels)...)
+	if len(errs) > 0 {
+		return invalid(errs...)
+	}
+
+	specChanged := !jsonEqual(sp, old)
+	changed := specChanged || !maps.Equal(labels, res.Labels)
+	op := s.newOperation("gpu_pool.update", store.KindGPUPool, id)
+	now := s.now()
+	if !specChanged {
+		op.Status = store.OpSucceeded
+		op.CompletedAt = &now
+		op.Message = "no changes to the nodes"
+	} else {
+		op.Message = "queued"
+		op.Payload = mustJSON(poolUpdatePayload{
+			Replace:  sp.GPUType != old.GPUType || sp.CapacityType != old.CapacityType || sp.GPUsPerNode != old.GPUsPerNode || sp.Backend != old.Backend,
+			Previous: old,
+		})
+	}
+	setAuditTarget(r.Context(), store.KindGPUPool, id)
+	err = s.store.InTx(r.Context(), func(tx store.Tx) error {
+		if changed {
+			res.Spec = mustJSON(sp)
+			res.Labels = labels
+			res.Generation++
+			res.UpdatedAt = now
+			if err := tx.UpdateResource(r.Context(), res); err != nil {
+				return err
+			}
+		}
+		return tx.CreateOperation(r.Context(), op)
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return errorf(http.StatusPreconditionFailed, api.CodePreconditionFailed, "GPU pool %s changed while this update was being applied; read it again and retry", id)
+	}
+	if err != nil {
+		return err
+	}
+	s.engine.kick()
+	return s.accepted(w, op)
+}
+
+func jsonEqual(a, b any) bool {
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	return string(ja) == string(jb)
+}
+
+func (s *Server) deleteGPUPool(w http.ResponseWriter, r *http.Request, p *principal) error {
+	if err := p.require(api.ScopeGPUPoolsWrite); err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	res, err := s.loadPool(r.Context(), p, id)
+	if err != nil {
+		return err
+	}
+	if err := checkIfMatch(r, res); err != nil {
+		return err
+	}
+	setAuditTarget(r.Context(), store.KindGPUPool, id)
+	active, err := s.store.ListActiveOperations(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	for _, op := range active {
+		if op.Kind == "gpu_pool.delete" {
+			return s.accepted(w, op)
+		}
+	}
+	op := s.newOperation("gpu_pool.delete", store.KindGPUPool, id)
+	op.Message = "queued"
+	if err := s.store.InTx(r.Context(), func(tx store.Tx) error {
+		if err := s.cancelActive(r.Context(), tx, id, "cancelled: the GPU pool is being deleted"); err != nil {
+			return err
+		}
+		return tx.CreateOperation(r.Context(), op)
+	}); err != nil {
+		return err
+	}
+	if _, err := s.mutateResource(r.Context(), store.KindGPUPool, id, func(res *store.Resource) error {
+		return setPoolStatus(res, func(st *poolStatus) { st.Status = api.PoolStatusDeleting })
+	}); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	s.engine.kick()
+	return s.accepted(w, op)
+}
+
+// simulateLoad is the simulator's autoscaler: it moves current_nodes of an
+// autoscaling pool within its bounds, as load would. The spec and ETag do
+// not change, so Terraform sees no drift.
+func (s *Server) simulateLoad(w http.ResponseWriter, r *http.Request, p *principal) error {
+	if err := p.require(api.ScopeGPUPoolsWrite); err != nil {
+		return err
+	}
+	var req api.SimulatedLoad
+	if err := decodeJSON(r, &req, nil); err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	res, err := s.loadPool(r.Context(), p, id)
+	if err != nil {
+		return err
+	}
+	var sp poolSpec
+	if err := json.Unmarshal(res.Spec, &sp); err != nil {
+		return err
+	}
+	if sp.Autoscaling == nil {
+		return invalid(fieldErr("current_nodes", "GPU pool %s has a fixed node_count; only autoscaling pools scale", id))
+	}
+	if req.CurrentNodes < sp.Autoscaling.MinNodes || req.CurrentNodes > sp.Autoscaling.MaxNodes {
+		return invalid(fieldErr("current_nodes", "must be within the autoscaling bounds %d..%d", sp.Autoscaling.MinNodes, sp.Autoscaling.MaxNodes))
+	}
+	if err := s.resizeAllocation(r.Context(), id, req.CurrentNodes, sp.GPUsPerNode); err != nil {
+		return err
+	}
+	res, err = s.store.GetResource(r.Context(), store.KindGPUPool, id)
+	if err != nil {
+		return err
+	}
+	pool, err := s.poolView(r.Context(), res)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, pool)
+	return nil
+}
+
+func (s *Server) listGPUTypes(w http.ResponseWriter, r *http.Request, p *principal) error {
+	used, err := s.capacityUsageTx(r.Context(), s.store)
+	if err != nil {
+		return err
+	}
+	out := api.List[api.GPUType]{Items: make([]api.GPUType, 0, len(s.catalog.Types))}
+	for _, t := range s.catalog.Types {
+		t.Regions = slices.Clone(t.Regions)
+		for i, o := range t.Regions {
+			t.Regions[i].AvailableGPUs = api.GPUCount{
+				OnDemand: simulator.Free(s.catalog, used, simulator.UsageKey{Region: o.Region, GPUType: t.ID, CapacityType: api.CapacityOnDemand}),
+				Spot:     simulator.Free(s.catalog, used, simulator.UsageKey{Region: o.Region, GPUType: t.ID, CapacityType: api.CapacitySpot}),
+			}
+		}
+		out.Items = append(out.Items, t)
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// poolView renders the API representation of a stored pool.
+func (s *Server) poolView(ctx context.Context, res *store.Resource) (api.GPUPool, error) {
+	var sp poolSpec
+	var st poolStatus
+	if err := json.Unmarshal(res.Spec, &sp); err != nil {
+		return api.GPUPool{}, err
+	}
+	if err := json.Unmarshal(res.Status, &st); err != nil {
+		return api.GPUPool{}, err
+	}
+	env, err := s.store.GetResource(ctx, store.KindEnvironment, res.ParentID)
+	if err != nil {
+		return api.GPUPool{}, fmt.Errorf("environment of pool %s: %w", res.ID, err)
+	}
+	var envSp envSpec
+	if err := json.Unmarshal(env.Spec, &envSp); err != nil {
+		return api.GPUPool{}, err
+	}
+	cost := 0.0
+	if st.EffectiveGPUType != "" {
+		price, _ := s.catalog.Price(st.EffectiveGPUType, envSp.Region, st.EffectiveCapacityType)
+		cost = gpucatalog.Cost(price * float64(st.CurrentNodes*sp.GPUsPerNode))
+	}
+	pool := api.GPUPool{
+		ID:                    res.ID,
+		Name:                  res.Name,
+		EnvironmentID:         res.ParentID,
+		ProviderID:            res.AltKey,
+		Backend:               sp.Backend,
+		GPUType:               sp.GPUType,
+		GPUsPerNode:           sp.GPUsPerNode,
+		CapacityType:          sp.CapacityType,
+		NodeCount:             sp.NodeCount,
+		Autoscaling:           sp.Autoscaling,
+		CapacityFallback:      orEmptySlice(sp.CapacityFallback),
+		Models:                orEmptySlice(sp.Models),
+		IdleStopSeconds:       sp.IdleStopSeconds,
+		Labels:                orEmpty(res.Labels),
+		Status:                st.Status,
+		CurrentNodes:          st.CurrentNodes,
+		EffectiveGPUType:      st.EffectiveGPUType,
+		EffectiveCapacityType: st.EffectiveCapacityType,
+		BaseURL:               poolBaseURL(res.Name, env.Name, envSp.Region, sp.Backend),
+		HourlyCost:            cost,
+		ETag:                  etagOf(res),
+		CreatedAt:             res.CreatedAt.UTC(),
+		UpdatedAt:             res.UpdatedAt.UTC(),
+	}
+	return pool, nil
+}
+
+func setPoolStatus(res *store.Resource, fn func(*poolStatus)) error {
+	var st poolStatus
+	if err := json.Unmarshal(res.Status, &st); err != nil {
+		return err
+	}
+	fn(&st)
+	res.Status = mustJSON(st)
+	return nil
+}
+
+// poolsOf lists an environment's pools, by name.
+func (s *Server) poolsOf(ctx context.Context, envID string) ([]*store.Resource, error) {
+	var out []*store.Resource
+	f := store.ListFilter{Kind: store.KindGPUPool, ParentID: &envID, PageSize: 500}
+	for {
+		items, next, err := s.store.ListResources(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, items...)
+		if next == "" {
+			break
+		}
+		f.PageToken = next
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
