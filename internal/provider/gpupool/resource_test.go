@@ -154,8 +154,8 @@ func TestAccGPUPool_lifecycle(t *testing.T) {
 				ImportStateVerifyIgnore: []string{"timeouts"},
 			},
 			{
-				ResourceName:  pool,
-				ImportState:   true,
+				ResourceName: pool,
+				ImportState:  true,
 				ImportStateIdFunc: func(s *terraform.State) (string, error) {
 					rs := s.RootModule().Resources[pool]
 					return rs.Primary.Attributes["environment_id"] + "/inference", nil
