@@ -36,6 +36,14 @@ var typePairs = []typePair{
 	{typeOf[api.Health](), "Health"},
 	{typeOf[api.List[api.Environment]](), "EnvironmentList"},
 	{typeOf[api.List[api.Region]](), "RegionList"},
+	{typeOf[api.APIKey](), "APIKey"},
+	{typeOf[api.APIKeyCreate](), "APIKeyCreate"},
+	{typeOf[api.APIKeyCreated](), "APIKeyCreated"},
+	{typeOf[api.APIKeyUpdate](), "APIKeyUpdate"},
+	{typeOf[api.APIKeyRevoke](), "APIKeyRevoke"},
+	{typeOf[api.List[api.APIKey]](), "APIKeyList"},
+	{typeOf[api.AuditEvent](), "AuditEvent"},
+	{typeOf[api.List[api.AuditEvent]](), "AuditEventList"},
 }
 
 // schemaOfType names the component schema of each paired Go struct, so a
@@ -330,6 +338,14 @@ func samples() []struct {
 		{"Health", api.Health{Status: "unavailable", Checks: map[string]string{"database": "unreachable"}}},
 		{"EnvironmentList", api.List[api.Environment]{Items: []api.Environment{sampleEnvironment()}, NextPageToken: "tok"}},
 		{"RegionList", api.List[api.Region]{Items: []api.Region{{ID: "us-east", DisplayName: "US East", Location: "Virginia, US", Available: true}}, NextPageToken: "tok"}},
+		{"APIKey", sampleAPIKey()},
+		{"APIKeyCreate", sampleAPIKeyCreate()},
+		{"APIKeyCreated", api.APIKeyCreated{Key: sampleAPIKey(), Secret: sampleSecret}},
+		{"APIKeyUpdate", api.APIKeyUpdate{Name: ptr("renamed"), Description: ptr("d"), Labels: ptr(map[string]string{})}},
+		{"APIKeyRevoke", api.APIKeyRevoke{GracePeriod: "24h"}},
+		{"APIKeyList", api.List[api.APIKey]{Items: []api.APIKey{sampleAPIKey()}, NextPageToken: "tok"}},
+		{"AuditEvent", sampleAuditEvent()},
+		{"AuditEventList", api.List[api.AuditEvent]{Items: []api.AuditEvent{sampleAuditEvent()}, NextPageToken: "tok"}},
 	}
 }
 
@@ -406,6 +422,11 @@ func TestSamplesRoundTrip(t *testing.T) {
 		{"Health", api.Health{Status: "ok"}},
 		{"EnvironmentList", api.List[api.Environment]{Items: []api.Environment{}}},
 		{"RegionList", api.List[api.Region]{Items: []api.Region{}}},
+		{"APIKey", api.APIKey{ID: "key_1", Name: "k", Prefix: "ocp_x", Scopes: []string{api.ScopeAdmin}, AllowedCIDRs: []string{}, Labels: map[string]string{}, Status: api.KeyStatusActive, CreatedAt: t0, UpdatedAt: t0}},
+		{"APIKeyCreate", api.APIKeyCreate{Name: "k", Scopes: []string{api.ScopeAdmin}}},
+		{"APIKeyUpdate", api.APIKeyUpdate{}},
+		{"APIKeyRevoke", api.APIKeyRevoke{}},
+		{"AuditEvent", api.AuditEvent{ID: 1, Time: t0, Action: "auth", SourceIP: "127.0.0.1", Outcome: api.AuditDenied, StatusCode: 401}},
 	}
 	for _, s := range minimal {
 		t.Run("minimal/"+s.schema, func(t *testing.T) {
