@@ -86,7 +86,9 @@ func init() {
 		},
 		"GET /v1/operations/{id}": {
 			scope: api.ScopeEnvironmentsRead, bound: http.StatusNotFound,
-			request: func(t *testing.T, w *routeWorld) req { return req{method: http.MethodGet, path: "/v1/operations/" + w.opA} },
+			request: func(t *testing.T, w *routeWorld) req {
+				return req{method: http.MethodGet, path: "/v1/operations/" + w.opA}
+			},
 		},
 	})
 }
