@@ -36,6 +36,18 @@ var typePairs = []typePair{
 	{typeOf[api.Health](), "Health"},
 	{typeOf[api.List[api.Environment]](), "EnvironmentList"},
 	{typeOf[api.List[api.Region]](), "RegionList"},
+	{typeOf[api.GPUType](), "GPUType"},
+	{typeOf[api.GPUOffer](), "GPUOffer"},
+	{typeOf[api.GPUCount](), "GPUCount"},
+	{typeOf[api.List[api.GPUType]](), "GPUTypeList"},
+	{typeOf[api.GPUPool](), "GPUPool"},
+	{typeOf[api.GPUPoolCreate](), "GPUPoolCreate"},
+	{typeOf[api.GPUPoolUpdate](), "GPUPoolUpdate"},
+	{typeOf[api.List[api.GPUPool]](), "GPUPoolList"},
+	{typeOf[api.Autoscaling](), "Autoscaling"},
+	{typeOf[api.CapacityChoice](), "CapacityChoice"},
+	{typeOf[api.PoolModel](), "PoolModel"},
+	{typeOf[api.SimulatedLoad](), "SimulatedLoad"},
 	{typeOf[api.APIKey](), "APIKey"},
 	{typeOf[api.APIKeyCreate](), "APIKeyCreate"},
 	{typeOf[api.APIKeyCreated](), "APIKeyCreated"},
@@ -338,6 +350,28 @@ func samples() []struct {
 		{"Health", api.Health{Status: "unavailable", Checks: map[string]string{"database": "unreachable"}}},
 		{"EnvironmentList", api.List[api.Environment]{Items: []api.Environment{sampleEnvironment()}, NextPageToken: "tok"}},
 		{"RegionList", api.List[api.Region]{Items: []api.Region{{ID: "us-east", DisplayName: "US East", Location: "Virginia, US", Available: true}}, NextPageToken: "tok"}},
+		{"GPUType", sampleGPUType()},
+		{"GPUOffer", sampleGPUType().Regions[0]},
+		{"GPUCount", api.GPUCount{OnDemand: 8, Spot: 4}},
+		{"GPUTypeList", api.List[api.GPUType]{Items: []api.GPUType{sampleGPUType()}, NextPageToken: "tok"}},
+		{"GPUPool", sampleGPUPool()},
+		{"GPUPoolCreate", api.GPUPoolCreate{
+			Name: "inference", EnvironmentID: "env_1", ProviderID: "local-llama", Backend: "vllm", GPUType: "nvidia-l4",
+			GPUsPerNode: 2, CapacityType: api.CapacitySpot, NodeCount: ptr[int64](2), Autoscaling: &api.Autoscaling{MinNodes: 1, MaxNodes: 3},
+			CapacityFallback: []api.CapacityChoice{{GPUType: "nvidia-a10g", CapacityType: api.CapacityOnDemand}},
+			Models:           []api.PoolModel{{ID: "llama", ContextWindow: 8192, MaxTokens: 1024}}, IdleStopSeconds: 600,
+			Labels: map[string]string{"team": "ml"},
+		}},
+		{"GPUPoolUpdate", api.GPUPoolUpdate{
+			Backend: ptr("ollama"), GPUType: ptr("nvidia-a100-80gb"), GPUsPerNode: ptr[int64](4), CapacityType: ptr(api.CapacityOnDemand),
+			NodeCount: ptr[int64](3), Autoscaling: &api.Autoscaling{MinNodes: 1, MaxNodes: 2},
+			CapacityFallback: ptr([]api.CapacityChoice{}), Models: ptr([]api.PoolModel{}), IdleStopSeconds: ptr[int64](60), Labels: ptr(map[string]string{}),
+		}},
+		{"GPUPoolList", api.List[api.GPUPool]{Items: []api.GPUPool{sampleGPUPool()}, NextPageToken: "tok"}},
+		{"Autoscaling", api.Autoscaling{MinNodes: 1, MaxNodes: 4}},
+		{"CapacityChoice", api.CapacityChoice{GPUType: "nvidia-h100-80gb", CapacityType: api.CapacitySpot}},
+		{"PoolModel", api.PoolModel{ID: "m", ContextWindow: 4096, MaxTokens: 512}},
+		{"SimulatedLoad", api.SimulatedLoad{CurrentNodes: 3}},
 		{"APIKey", sampleAPIKey()},
 		{"APIKeyCreate", sampleAPIKeyCreate()},
 		{"APIKeyCreated", api.APIKeyCreated{Key: sampleAPIKey(), Secret: sampleSecret}},
@@ -561,5 +595,26 @@ func TestEnumsMatchGoConstants(t *testing.T) {
 		if got := stringSet(c.enum); !slices.Equal(got, c.want) {
 			t.Errorf("%s: openapi.yaml enum %v, Go constants %v", c.name, got, c.want)
 		}
+	}
+}
+
+func sampleGPUType() api.GPUType {
+	return api.GPUType{ID: "nvidia-l4", DisplayName: "NVIDIA L4", MemoryGB: 24, Regions: []api.GPUOffer{{
+		Region: "us-east", OnDemandHourly: 0.8, SpotHourly: 0.32,
+		CapacityGPUs: api.GPUCount{OnDemand: 64, Spot: 32}, AvailableGPUs: api.GPUCount{OnDemand: 60, Spot: 30},
+	}}}
+}
+
+func sampleGPUPool() api.GPUPool {
+	return api.GPUPool{
+		ID: "gpool_01jd5x9k2m3n4p5q6r7s8t9v0w", Name: "inference", EnvironmentID: "env_1", ProviderID: "local-llama",
+		Backend: "vllm", GPUType: "nvidia-h200-141gb", GPUsPerNode: 8, CapacityType: api.CapacitySpot,
+		NodeCount: ptr[int64](2), Autoscaling: &api.Autoscaling{MinNodes: 1, MaxNodes: 2},
+		CapacityFallback: []api.CapacityChoice{{GPUType: "nvidia-h100-80gb", CapacityType: api.CapacitySpot}},
+		Models:           []api.PoolModel{{ID: "llama", ContextWindow: 131072, MaxTokens: 8192}},
+		IdleStopSeconds:  900, Labels: map[string]string{"team": "ml"}, Status: api.PoolStatusRunning, CurrentNodes: 2,
+		EffectiveGPUType: "nvidia-h100-80gb", EffectiveCapacityType: api.CapacitySpot,
+		BaseURL: "http://inference.prod.us-east.gpu.openclaw.internal:8000/v1", HourlyCost: 44.8, ETag: "2",
+		CreatedAt: t0, UpdatedAt: t1,
 	}
 }
