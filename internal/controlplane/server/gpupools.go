@@ -175,21 +175,17 @@ func (s *Server) createGPUPool(w http.ResponseWriter, r *http.Request, p *princi
 	if !providerIDPattern.MatchString(req.ProviderID) {
 		errs = append(errs, fieldErr("provider_id", "must be 1-40 characters of lowercase letters, digits and hyphens, starting with a letter: it becomes models.providers.<provider_id> in the gateway"))
 	}
-	var env *store.Resource
-	var envSp envSpec
 	if req.EnvironmentID == "" {
-		errs = append(errs, fieldErr("environment_id", "is required"))
-	} else if res, err := s.loadEnvironment(r.Context(), p, req.EnvironmentID); err != nil {
-		var ae *apiError
-		if !errors.As(err, &ae) {
-			return err
-		}
-		errs = append(errs, fieldErr("environment_id", "no environment %q", req.EnvironmentID))
-	} else {
-		env = res
-		if err := json.Unmarshal(env.Spec, &envSp); err != nil {
-			return err
-		}
+		return invalid(append(errs, fieldErr("environment_id", "is required"))...)
+	}
+	// An environment the key may not see is not found, like any other.
+	env, err := s.loadEnvironment(r.Context(), p, req.EnvironmentID)
+	if err != nil {
+		return err
+	}
+	var envSp envSpec
+	if err := json.Unmarshal(env.Spec, &envSp); err != nil {
+		return err
 	}
 	sp := poolSpec{
 		Backend:          req.Backend,
@@ -229,7 +225,7 @@ func (s *Server) createGPUPool(w http.ResponseWriter, r *http.Request, p *princi
 	}
 	op := s.newOperation("gpu_pool.create", store.KindGPUPool, res.ID)
 	op.Message = "queued"
-	err := s.store.InTx(r.Context(), func(tx store.Tx) error {
+	err = s.store.InTx(r.Context(), func(tx store.Tx) error {
 		if err := tx.CreateResource(r.Context(), res); err != nil {
 			return err
 		}

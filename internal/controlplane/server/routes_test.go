@@ -21,6 +21,8 @@ type routeWorld struct {
 	a   api.Environment
 	b   api.Environment
 	opA string // an operation of a
+	// poolID is a GPU pool of a, made on first use.
+	poolID string
 }
 
 // routeFixture describes one authenticated route for TestEveryRouteEnforcesKeys.
