@@ -301,7 +301,10 @@ func TestGPUPoolValidation(t *testing.T) {
 		{"capacity type", base(func(b *api.GPUPoolCreate) { b.CapacityType = "reserved" }), "capacity_type", "on_demand or spot"},
 		{"both sizes", base(func(b *api.GPUPoolCreate) { b.Autoscaling = &api.Autoscaling{MinNodes: 1, MaxNodes: 2} }), "node_count", "mutually exclusive"},
 		{"no size", base(func(b *api.GPUPoolCreate) { b.NodeCount = nil }), "node_count", "set node_count"},
-		{"min over max", base(func(b *api.GPUPoolCreate) { b.NodeCount = nil; b.Autoscaling = &api.Autoscaling{MinNodes: 3, MaxNodes: 2} }), "autoscaling.min_nodes", "must not exceed max_nodes"},
+		{"min over max", base(func(b *api.GPUPoolCreate) {
+			b.NodeCount = nil
+			b.Autoscaling = &api.Autoscaling{MinNodes: 3, MaxNodes: 2}
+		}), "autoscaling.min_nodes", "must not exceed max_nodes"},
 		{"fallback type", base(func(b *api.GPUPoolCreate) {
 			b.CapacityFallback = []api.CapacityChoice{{GPUType: "nvidia-x", CapacityType: "spot"}}
 		}), "capacity_fallback[0].gpu_type", "unknown GPU type"},
