@@ -131,6 +131,7 @@ func replay(w http.ResponseWriter, rec *store.IdempotencyRecord) {
 	}
 	w.Header().Set("Content-Type", ct)
 	w.Header().Set("Idempotent-Replayed", "true")
+	w.Header().Set("Cache-Control", "no-store")
 	if rec.Location != "" {
 		w.Header().Set("Location", rec.Location)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"regexp"
 	"time"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/api"
@@ -11,6 +12,9 @@ import (
 )
 
 const maxOperationWait = 60 * time.Second
+
+// waitPattern is the syntax openapi.yaml documents for ?wait=.
+var waitPattern = regexp.MustCompile(`^[0-9]+(ms|s|m)$`)
 
 // readScopeOf is the scope needed to read operations on a target kind.
 var readScopeOf = map[string]string{
@@ -26,7 +30,7 @@ func (s *Server) getOperation(w http.ResponseWriter, r *http.Request, p *princip
 	var wait time.Duration
 	if v := r.URL.Query().Get("wait"); v != "" {
 		d, err := time.ParseDuration(v)
-		if err != nil || d < 0 {
+		if err != nil || d < 0 || !waitPattern.MatchString(v) {
 			return invalid(fieldErr("wait", "must be a duration such as 30s, got %q", v))
 		}
 		wait = min(d, maxOperationWait)

@@ -55,6 +55,15 @@ var DefaultRegions = []api.Region{
 	{ID: "sa-east", DisplayName: "South America East", Location: "São Paulo, BR", Available: false},
 }
 
+const defaultRateBurst = 100
+
+func cmpOr(v, def int) int {
+	if v <= 0 {
+		return def
+	}
+	return v
+}
+
 // Server is one control plane replica.
 type Server struct {
 	store   store.Store
@@ -85,7 +94,7 @@ func New(cfg Config) (*Server, error) {
 		keyring: cfg.Keyring,
 		sim:     cfg.Simulator,
 		logger:  cfg.Logger,
-		limits:  newLimiter(cfg.RateLimit, max(cfg.RateBurst, 1)),
+		limits:  newLimiter(cfg.RateLimit, cmpOr(cfg.RateBurst, defaultRateBurst)),
 		regions: cfg.Regions,
 		now:     cfg.Now,
 		metrics: newMetrics(),

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"hash/crc32"
 	"strconv"
 	"strings"
 
@@ -26,10 +27,14 @@ func pageSize(n int) int {
 }
 
 // Page tokens are the base64url encoding of the last ID of the previous
-// page; lists continue after it (IDs sort in creation order).
+// page and its CRC32; lists continue after it (IDs sort in creation order).
+// The checksum makes a mangled or made-up token an error instead of a
+// silently different page.
 func encodeToken(lastID string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(lastID))
+	return base64.RawURLEncoding.EncodeToString([]byte(lastID + "~" + tokenSum(lastID)))
 }
+
+func tokenSum(s string) string { return fmt.Sprintf("%08x", crc32.ChecksumIEEE([]byte("openclaw-page:"+s))) }
 
 func decodeToken(tok string) (string, error) {
 	if tok == "" {
@@ -44,7 +49,11 @@ func decodeToken(tok string) (string, error) {
 			return "", fmt.Errorf("%w: %q", store.ErrInvalidPageToken, tok)
 		}
 	}
-	return string(b), nil
+	id, sum, ok := strings.Cut(string(b), "~")
+	if !ok || id == "" || sum != tokenSum(id) {
+		return "", fmt.Errorf("%w: %q", store.ErrInvalidPageToken, tok)
+	}
+	return id, nil
 }
 
 func decodeIntToken(tok string) (int64, error) {

@@ -6,6 +6,7 @@ package storetest
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -529,7 +530,9 @@ func testResourcePagination(t *testing.T, s store.Store) {
 	want := slices.Concat(all[10:12], all[13:], []string{late.ID})
 	sameIDs(t, "after concurrent writes", append(resourceIDs(first), rest...), slices.Concat(all[:10], want))
 
-	for _, bad := range []string{"!!!", "not base64?", "%%", "AAAA", "////"} {
+	// Well-formed base64 of something that is not a token this store issued
+	// (a forged or truncated one) is refused too.
+	for _, bad := range []string{"!!!", "not base64?", "%%", "AAAA", "////", "eyJ4IjoxfQ", base64.RawURLEncoding.EncodeToString([]byte("snap_01"))} {
 		_, _, err := s.ListResources(ctx, store.ListFilter{Kind: store.KindDataSnapshot, PageToken: bad})
 		if !errors.Is(err, store.ErrInvalidPageToken) {
 			t.Fatalf("page token %q: got %v, want ErrInvalidPageToken", bad, err)

@@ -1,0 +1,41 @@
+package server_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/openclaw/terraform-provider-openclaw/internal/api"
+)
+
+// The wait parameter accepts exactly the documented syntax.
+func TestOperationWaitSyntax(t *testing.T) {
+	t.Parallel()
+	c := start(t)
+	op := c.create(t, c.admin, api.EnvironmentCreate{Name: uniqueName("wait"), Region: "us-east"})
+	c.waitSucceeded(t, op.ID)
+	for _, ok := range []string{"0s", "250ms", "2s", "1m"} {
+		wantStatus(t, c.get(t, c.admin, "/v1/operations/"+op.ID+"?wait="+ok), http.StatusOK)
+	}
+	for _, bad := range []string{"1h30m", "1.5s", "-1s", "soon", "10"} {
+		pr := wantProblem(t, c.get(t, c.admin, "/v1/operations/"+op.ID+"?wait="+bad), http.StatusBadRequest, api.CodeInvalidArgument)
+		if fieldMessage(pr, "wait") == "" {
+			t.Errorf("wait=%s: error does not name the parameter: %+v", bad, pr)
+		}
+	}
+}
+
+// A replayed response is as uncacheable as the original.
+func TestIdempotentReplayIsNotCacheable(t *testing.T) {
+	t.Parallel()
+	c := start(t)
+	body := api.EnvironmentCreate{Name: uniqueName("replay"), Region: "us-east"}
+	h := map[string]string{api.HeaderIdempotencyKey: "replay-cache-1"}
+	first := c.do(t, req{method: http.MethodPost, path: "/v1/environments", key: c.admin, body: body, header: h})
+	second := c.do(t, req{method: http.MethodPost, path: "/v1/environments", key: c.admin, body: body, header: h})
+	if second.header.Get("Idempotent-Replayed") != "true" || string(first.body) != string(second.body) {
+		t.Fatalf("not replayed: %s / %s", first, second)
+	}
+	if got := second.header.Get("Cache-Control"); got != "no-store" {
+		t.Errorf("replay Cache-Control = %q", got)
+	}
+}
