@@ -34,7 +34,9 @@ func encodeToken(lastID string) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(lastID + "~" + tokenSum(lastID)))
 }
 
-func tokenSum(s string) string { return fmt.Sprintf("%08x", crc32.ChecksumIEEE([]byte("openclaw-page:"+s))) }
+func tokenSum(s string) string {
+	return fmt.Sprintf("%08x", crc32.ChecksumIEEE([]byte("openclaw-page:"+s)))
+}
 
 func decodeToken(tok string) (string, error) {
 	if tok == "" {
