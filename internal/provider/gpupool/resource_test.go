@@ -286,7 +286,7 @@ func TestAccGPUPool_noCapacityAnywhere(t *testing.T) {
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
 				Check: func(*terraform.State) error {
-					pools, err := cp.Client.ListGPUPools(context.Background(), "", "")
+					pools, err := cp.Client.ListGPUPools(context.Background(), cp.EnvironmentByName(t, env).ID, "")
 					if err != nil {
 						return err
 					}
