@@ -16,43 +16,18 @@ command -v curl >/dev/null || fail "curl is not on PATH; it is used to wait for 
 demo="$root/.demo"
 rm -rf "$demo"
 mkdir -p "$demo"
-key="ocp_demo_$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+. tools/lib.sh
+key=$(random_key)
 
 step "Starting the control plane (SQLite in .demo/data, simulated provisioning: 1s per transition)"
-OPENCLAW_BOOTSTRAP_KEY="$key" bin/openclaw-controlplane serve \
-	--listen 127.0.0.1:0 --data-dir "$demo/data" --addr-file "$demo/addr" --sim-delay 1s \
-	>"$demo/controlplane.log" 2>&1 &
-cp_pid=$!
-stop() {
-	if kill -0 "$cp_pid" 2>/dev/null; then
-		kill "$cp_pid" && wait "$cp_pid" 2>/dev/null || true
-		echo "control plane stopped (its log: .demo/controlplane.log)"
-	fi
-}
-trap stop EXIT
-
-for _ in $(seq 1 100); do
-	[ -s "$demo/addr" ] && break
-	kill -0 "$cp_pid" 2>/dev/null || { cat "$demo/controlplane.log" >&2; fail "the control plane exited during start-up (log above)"; }
-	sleep 0.1
-done
-[ -s "$demo/addr" ] || fail "the control plane did not start within 10s; see .demo/controlplane.log"
-endpoint="http://$(cat "$demo/addr")"
-curl -fsS "$endpoint/readyz" >/dev/null || fail "the control plane at $endpoint is not ready; see .demo/controlplane.log"
+trap 'stop_controlplane; echo "control plane stopped (its log: .demo/controlplane.log)"' EXIT
+start_controlplane "$demo" "$key" 1s || fail "see above"
+endpoint=$CP_ENDPOINT
 echo "listening on $endpoint"
 
 step "Pointing Terraform at the provider in ./bin (dev_overrides, no registry download)"
-cat >"$demo/terraformrc" <<RC
-provider_installation {
-  dev_overrides {
-    "registry.terraform.io/openclaw/openclaw" = "$root/bin"
-  }
-  direct {}
-}
-RC
+use_local_provider "$demo" "$root"
 cp -r examples/quickstart "$demo/quickstart"
-export TF_CLI_CONFIG_FILE="$demo/terraformrc"
-export CHECKPOINT_DISABLE=1
 export OPENCLAW_ENDPOINT="$endpoint"
 export OPENCLAW_API_KEY="$key"
 cat "$demo/terraformrc"
@@ -75,7 +50,7 @@ case $code in
 esac
 
 id=$(terraform -chdir="$demo/quickstart" output -raw environment_id)
-step "What the simulator materialised: .demo/data/environments/$id/openclaw.json"
+step "What the simulator materialised: .demo/data/environments/$id/openclaw.json (the GPU pool is models.providers.local-llm)"
 cat "$demo/data/environments/$id/openclaw.json"
 
 step "The API itself: GET /v1/environments/$id (secrets show names and fingerprints only)"

@@ -44,6 +44,24 @@ resource "openclaw_environment" "staging" {
   secrets_wo_version = 1
 }
 
+# A GPU inference pool the gateway uses as the model provider "local-llm".
+# `terraform plan` shows its hourly_cost_estimate before anything exists.
+resource "openclaw_gpu_pool" "llm" {
+  name           = "llm"
+  environment_id = openclaw_environment.staging.id
+  provider_id    = "local-llm"
+
+  backend    = "vllm"
+  gpu_type   = "nvidia-l4"
+  node_count = 1
+  capacity_fallback = [
+    { gpu_type = "nvidia-a10g", capacity_type = "on_demand" },
+  ]
+  models = [
+    { id = "meta-llama/Llama-3.1-8B-Instruct", context_window = 131072, max_tokens = 8192 },
+  ]
+}
+
 output "environment_id" {
   value = openclaw_environment.staging.id
 }
@@ -58,4 +76,13 @@ output "status" {
 
 output "secret_names" {
   value = openclaw_environment.staging.secret_names
+}
+
+output "gpu_pool" {
+  value = {
+    base_url             = openclaw_gpu_pool.llm.base_url
+    runs_on              = "${openclaw_gpu_pool.llm.current_nodes} × ${openclaw_gpu_pool.llm.effective_gpu_type} (${openclaw_gpu_pool.llm.effective_capacity_type})"
+    hourly_cost          = openclaw_gpu_pool.llm.hourly_cost
+    hourly_cost_estimate = openclaw_gpu_pool.llm.hourly_cost_estimate
+  }
 }

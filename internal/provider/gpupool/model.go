@@ -300,17 +300,12 @@ func (m *poolModel) nodesForEstimate(ctx context.Context) (int64, bool) {
 	return a.MaxNodes, true
 }
 
-// estimate prices a pool from the catalog: GPUs × hourly price of the first
-// choice. region "" (environment not created yet) uses the type's highest
-// regional price, an upper bound.
-func estimate(cat gpucatalog.Catalog, gpuType, capacityType, region string, gpusPerNode, nodes int64) (float64, bool) {
-	var price float64
-	var ok bool
-	if region == "" {
-		price, ok = cat.MaxPrice(gpuType, capacityType)
-	} else {
-		price, ok = cat.Price(gpuType, region, capacityType)
-	}
+// estimate prices a pool from the catalog: GPUs × the first choice's
+// highest regional price. The highest, not the environment's region's: the
+// plan must hold the same value when Terraform plans again during apply,
+// and an environment created in the same apply has no region at plan time.
+func estimate(cat gpucatalog.Catalog, gpuType, capacityType string, gpusPerNode, nodes int64) (float64, bool) {
+	price, ok := cat.MaxPrice(gpuType, capacityType)
 	if !ok {
 		return 0, false
 	}

@@ -95,14 +95,14 @@ func TestToCreateAndUpdate(t *testing.T) {
 
 func TestEstimate(t *testing.T) {
 	cat := gpucatalog.Default()
-	if got, _ := estimate(cat, "nvidia-l4", "on_demand", "eu-central", 2, 3); got != 5.184 { // 0.864 × 6
-		t.Errorf("regional estimate = %v", got)
+	if got, _ := estimate(cat, "nvidia-l4", "on_demand", 2, 3); got != 5.376 { // ap-southeast's $0.896 is the highest, × 6 GPUs
+		t.Errorf("estimate = %v", got)
 	}
-	if got, _ := estimate(cat, "nvidia-l4", "on_demand", "", 1, 1); got != 0.896 { // ap-southeast is dearest
-		t.Errorf("upper-bound estimate = %v", got)
+	if got, _ := estimate(cat, "nvidia-h200-141gb", "spot", 8, 1); got != 36.288 { // eu-central's $4.536 × 8
+		t.Errorf("estimate = %v", got)
 	}
-	if _, ok := estimate(cat, "nvidia-h200-141gb", "on_demand", "ap-southeast", 1, 1); ok {
-		t.Error("priced a type in a region that does not offer it")
+	if _, ok := estimate(cat, "nvidia-b300", "on_demand", 1, 1); ok {
+		t.Error("priced a type the catalog does not have")
 	}
 	m := fromSample(t, samplePool())
 	if n, ok := m.nodesForEstimate(context.Background()); !ok || n != 2 {

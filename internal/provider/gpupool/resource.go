@@ -287,14 +287,6 @@ func (r *Resource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReques
 			tflog.Warn(ctx, "could not read the environment's region", map[string]any{"err": err.Error()})
 		}
 	}
-	// A new pool is priced at the type's highest regional price: its
-	// environment may be created in the same apply, and Terraform plans
-	// again once the environment's ID is known — the estimate must be the
-	// same in both plans. Existing pools are priced in their region.
-	priceRegion := region
-	if state == nil {
-		priceRegion = ""
-	}
 	checkGPUType(&resp.Diagnostics, cat, path.Root("gpu_type"), plan.GPUType, region, true)
 	fallback, d := plan.fallback(ctx)
 	resp.Diagnostics.Append(d...)
@@ -312,7 +304,7 @@ func (r *Resource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReques
 	if sizingChanged || state.HourlyCostEstimate.IsNull() {
 		plan.HourlyCostEstimate = types.Float64Unknown()
 		if nodes, ok := plan.nodesForEstimate(ctx); ok && known(plan.GPUType) && known(plan.CapacityType) && known(plan.GPUsPerNode) {
-			if cost, ok := estimate(cat, plan.GPUType.ValueString(), plan.CapacityType.ValueString(), priceRegion, plan.GPUsPerNode.ValueInt64(), nodes); ok {
+			if cost, ok := estimate(cat, plan.GPUType.ValueString(), plan.CapacityType.ValueString(), plan.GPUsPerNode.ValueInt64(), nodes); ok {
 				plan.HourlyCostEstimate = types.Float64Value(cost)
 			}
 		}
@@ -446,21 +438,15 @@ func (r *Resource) Read(ctx context.Context, req resource.ReadRequest, resp *res
 		return
 	}
 	resp.Diagnostics.Append(state.fromAPI(ctx, pool, true)...)
-	// Re-price from what exists: an import gets its estimate, and an
-	// estimate planned before the environment's region was known (the
-	// highest regional price) becomes the region's.
-	if est := r.estimateFor(ctx, pool); !est.IsNull() {
-		state.HourlyCostEstimate = est
+	if state.HourlyCostEstimate.IsNull() {
+		// Imported: price it as a plan would, so the next plan is empty.
+		state.HourlyCostEstimate = r.estimateFor(ctx, pool)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
 func (r *Resource) estimateFor(ctx context.Context, p *api.GPUPool) types.Float64 {
 	types_, err := r.data.Caches.GPUTypes(ctx)
-	if err != nil {
-		return types.Float64Null()
-	}
-	region, err := r.data.Caches.EnvironmentRegion(ctx, p.EnvironmentID)
 	if err != nil {
 		return types.Float64Null()
 	}
@@ -471,7 +457,7 @@ func (r *Resource) estimateFor(ctx context.Context, p *api.GPUPool) types.Float6
 	case p.Autoscaling != nil:
 		nodes = p.Autoscaling.MaxNodes
 	}
-	cost, ok := estimate(gpucatalog.Catalog{Types: types_}, p.GPUType, p.CapacityType, region, p.GPUsPerNode, nodes)
+	cost, ok := estimate(gpucatalog.Catalog{Types: types_}, p.GPUType, p.CapacityType, p.GPUsPerNode, nodes)
 	if !ok {
 		return types.Float64Null()
 	}
