@@ -13,6 +13,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -23,6 +24,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/client"
+	"github.com/openclaw/terraform-provider-openclaw/internal/provider/apikey"
 	"github.com/openclaw/terraform-provider-openclaw/internal/provider/environment"
 	"github.com/openclaw/terraform-provider-openclaw/internal/provider/gpupool"
 	"github.com/openclaw/terraform-provider-openclaw/internal/provider/region"
@@ -45,8 +47,9 @@ const (
 )
 
 var (
-	_ provider.Provider              = (*OpenClawProvider)(nil)
-	_ provider.ProviderWithFunctions = (*OpenClawProvider)(nil)
+	_ provider.Provider                       = (*OpenClawProvider)(nil)
+	_ provider.ProviderWithFunctions          = (*OpenClawProvider)(nil)
+	_ provider.ProviderWithEphemeralResources = (*OpenClawProvider)(nil)
 )
 
 // OpenClawProvider is the provider implementation.
@@ -188,6 +191,7 @@ func (p *OpenClawProvider) Resources(context.Context) []func() resource.Resource
 	return []func() resource.Resource{
 		environment.NewResource,
 		gpupool.NewResource,
+		apikey.NewResource,
 	}
 }
 
@@ -198,6 +202,13 @@ func (p *OpenClawProvider) DataSources(context.Context) []func() datasource.Data
 		region.NewDataSource,
 		gpupool.NewDataSource,
 		gpupool.NewGPUTypesDataSource,
+		apikey.NewDataSource,
+	}
+}
+
+func (p *OpenClawProvider) EphemeralResources(context.Context) []func() ephemeral.EphemeralResource {
+	return []func() ephemeral.EphemeralResource{
+		apikey.NewEphemeralResource,
 	}
 }
 

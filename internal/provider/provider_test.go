@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	dsschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	fwprovider "github.com/hashicorp/terraform-plugin-framework/provider"
 	fwresource "github.com/hashicorp/terraform-plugin-framework/resource"
@@ -122,6 +123,21 @@ func TestEveryAttributeIsDescribed(t *testing.T) {
 			attrs[k] = v
 		}
 		checkDescribed(t, "data."+m.TypeName, attrs)
+	}
+	for _, f := range p.(fwprovider.ProviderWithEphemeralResources).EphemeralResources(ctx) {
+		e := f()
+		var m ephemeral.MetadataResponse
+		e.Metadata(ctx, ephemeral.MetadataRequest{ProviderTypeName: meta.TypeName}, &m)
+		var s ephemeral.SchemaResponse
+		e.Schema(ctx, ephemeral.SchemaRequest{}, &s)
+		if s.Schema.Description == "" {
+			t.Errorf("ephemeral resource %s has no description", m.TypeName)
+		}
+		attrs := map[string]any{}
+		for k, v := range s.Schema.Attributes {
+			attrs[k] = v
+		}
+		checkDescribed(t, "ephemeral."+m.TypeName, attrs)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http/httptest"
 	"os"
@@ -76,6 +77,12 @@ type Options struct {
 	SimDelay time.Duration
 	// RateLimit per key per second; default unlimited.
 	RateLimit float64
+	// Now is the control plane's clock; default time.Now. Tests shift it
+	// to make keys old or expired without sleeping.
+	Now func() time.Time
+	// LogWriter, when set, receives the control plane's JSON logs (tests
+	// assert that no secret reaches them).
+	LogWriter io.Writer
 }
 
 // External reports whether tests run against an external control plane.
@@ -114,7 +121,8 @@ func Start(t *testing.T, opts ...Options) *ControlPlane {
 		RateLimit:    o.RateLimit,
 		RateBurst:    100,
 		PollInterval: 50 * time.Millisecond,
-		Logger:       testLogger(t),
+		Logger:       testLogger(t, o.LogWriter),
+		Now:          o.Now,
 	})
 	if err != nil {
 		cancel()
@@ -169,7 +177,10 @@ func Name(prefix string) string {
 
 // testLogger sends the control plane's logs to the test log, visible with -v
 // or on failure.
-func testLogger(t *testing.T) *slog.Logger {
+func testLogger(t *testing.T, w io.Writer) *slog.Logger {
+	if w != nil {
+		return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	if os.Getenv("OPENCLAW_ACCTEST_LOG") == "" {
 		return slog.New(slog.DiscardHandler)
 	}
