@@ -118,7 +118,11 @@ func serve(args []string, stderr *os.File) error {
 	if err != nil {
 		return err
 	}
-	defer app.Close()
+	defer func() {
+		if err := app.Close(); err != nil {
+			logger.Error("close the control plane", "err", err)
+		}
+	}()
 	if app.KeyFileCreated {
 		logger.Warn("created a new encryption key file in the data directory; replicas sharing this database need the same key (set OPENCLAW_ENCRYPTION_KEY)", "data_dir", *dataDir)
 	}

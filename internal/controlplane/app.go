@@ -94,12 +94,12 @@ func Open(ctx context.Context, o Options) (*App, error) {
 		GPUCatalog:   catalog,
 	})
 	if err != nil {
-		st.Close()
+		_ = st.Close() // the error that stopped us is the one to report
 		return nil, err
 	}
 	key, err := srv.Bootstrap(ctx, o.BootstrapKey)
 	if err != nil {
-		st.Close()
+		_ = st.Close()
 		return nil, fmt.Errorf("bootstrap admin key: %w", err)
 	}
 	return &App{Server: srv, Store: st, BootstrapKey: key, KeyFileCreated: created}, nil

@@ -36,9 +36,9 @@ const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 // Generate returns a new random key.
 func Generate() (string, error) {
 	body := make([]byte, bodyLen)
-	max := big.NewInt(int64(len(base62)))
+	alphabet := big.NewInt(int64(len(base62)))
 	for i := range body {
-		n, err := rand.Int(rand.Reader, max)
+		n, err := rand.Int(rand.Reader, alphabet)
 		if err != nil {
 			return "", fmt.Errorf("read random bytes: %w", err)
 		}

@@ -56,10 +56,10 @@ func init() {
 }
 
 // poolBody is a small autoscaling L4 pool.
-func poolBody(envID, name string, max int64) api.GPUPoolCreate {
+func poolBody(envID, name string, maxNodes int64) api.GPUPoolCreate {
 	return api.GPUPoolCreate{
 		Name: name, EnvironmentID: envID, ProviderID: name, Backend: "vllm", GPUType: "nvidia-l4",
-		Autoscaling: &api.Autoscaling{MinNodes: 1, MaxNodes: max},
+		Autoscaling: &api.Autoscaling{MinNodes: 1, MaxNodes: maxNodes},
 	}
 }
 

@@ -143,13 +143,13 @@ func TestMonthlyCost(t *testing.T) {
 }
 
 func TestFilterOffersSortedByPrice(t *testing.T) {
-	max := 1.0
-	offers := filterOffers(gpucatalog.Default().Types, offerFilter{region: "us-east", maxPrice: &max})
+	limit := 1.0
+	offers := filterOffers(gpucatalog.Default().Types, offerFilter{region: "us-east", maxPrice: &limit})
 	if len(offers) == 0 {
 		t.Fatal("no offers")
 	}
 	for i, o := range offers {
-		if o.HourlyPrice.ValueFloat64() > max || o.Region.ValueString() != "us-east" {
+		if o.HourlyPrice.ValueFloat64() > limit || o.Region.ValueString() != "us-east" {
 			t.Errorf("offer %d breaks the filter: %+v", i, o)
 		}
 		if i > 0 && offers[i-1].HourlyPrice.ValueFloat64() > o.HourlyPrice.ValueFloat64() {

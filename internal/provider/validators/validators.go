@@ -31,16 +31,16 @@ func (v stringFunc) ValidateString(_ context.Context, req validator.StringReques
 }
 
 // Duration accepts Go durations between min and max.
-func Duration(min, max time.Duration) validator.String {
+func Duration(lo, hi time.Duration) validator.String {
 	return stringFunc{
-		desc: fmt.Sprintf("a duration such as \"30s\" or \"2h\", between %s and %s", min, max),
+		desc: fmt.Sprintf("a duration such as \"30s\" or \"2h\", between %s and %s", lo, hi),
 		check: func(s string) error {
 			d, err := time.ParseDuration(s)
 			if err != nil {
 				return fmt.Errorf("%q is not a duration: use a number with a unit, such as \"90s\", \"15m\" or \"720h\"", s)
 			}
-			if d < min || d > max {
-				return fmt.Errorf("%s is out of range: it must be between %s and %s", s, min, max)
+			if d < lo || d > hi {
+				return fmt.Errorf("%s is out of range: it must be between %s and %s", s, lo, hi)
 			}
 			return nil
 		},

@@ -561,9 +561,9 @@ func testResourcePageSizeLimits(t *testing.T, s store.Store) {
 		}
 		sameIDs(t, "first page", resourceIDs(items), ids[:c.want])
 	}
-	items, next, err := s.ListResources(ctx, store.ListFilter{Kind: store.KindDataSnapshot, PageSize: 1000})
+	_, next, err := s.ListResources(ctx, store.ListFilter{Kind: store.KindDataSnapshot, PageSize: 1000})
 	must(t, err)
-	items, next, err = s.ListResources(ctx, store.ListFilter{Kind: store.KindDataSnapshot, PageSize: 1000, PageToken: next})
+	items, next, err := s.ListResources(ctx, store.ListFilter{Kind: store.KindDataSnapshot, PageSize: 1000, PageToken: next})
 	must(t, err)
 	if next != "" || len(items) != 1 || items[0].ID != ids[500] {
 		t.Fatalf("second page: %d items, token %q", len(items), next)
