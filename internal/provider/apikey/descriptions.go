@@ -11,9 +11,9 @@ import (
 func scopeList() string {
 	var parts []string
 	for _, s := range api.Scopes() {
-		parts = append(parts, fmt.Sprintf("`%s` (%s)", s, api.ScopeDescriptions[s]))
+		parts = append(parts, fmt.Sprintf("`%s`: %s", s, api.ScopeDescriptions[s]))
 	}
-	return strings.Join(parts, ", ")
+	return strings.Join(parts, "; ")
 }
 
 // Attribute descriptions, shared by the resource, the data source and the
@@ -22,7 +22,7 @@ var desc = map[string]string{
 	"id":             "The key's ID (`key_...`), assigned by the control plane.",
 	"name":           "Name of the key: a DNS label (lowercase letters, digits and hyphens, starting with a letter, at most 40 characters). Not unique: during a rotation the old and the new key share it. Changes in place.",
 	"description":    "What the key is for. At most 1024 characters. Changes in place.",
-	"scopes":         "What the key may do, from the closed set: " + scopeList() + ". Checked at plan time. A key can only create keys with scopes it holds itself. Changing the scopes replaces the key.",
+	"scopes":         "What the key may do, from the closed set (" + scopeList() + "). Checked at plan time. A key can only create keys with scopes it holds itself. Changing the scopes replaces the key.",
 	"environment_id": "Binds the key to one environment: it then sees and touches only that environment and what belongs to it, and anything else answers as if it did not exist. A key bound to an environment can only create keys bound to the same one. Changing it replaces the key.",
 	"ttl":            "Lifetime of the key from its creation, as a Go duration between `1h` and `8760h` (one year), for example `\"2160h\"`. Conflicts with `expires_at`. Without either, keys expire after 90 days (`2160h`), or earlier if the key creating them expires earlier. Changing it replaces the key. Not readable from the control plane: after an import, use `expires_at`.",
 	"expires_at":     "When the key expires (RFC 3339), between one hour and one year after its creation. Computed from `ttl` when that is set instead. Changing it replaces the key. An expired key is gone for Terraform: the next plan creates a new one.",
