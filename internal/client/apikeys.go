@@ -23,12 +23,22 @@ const (
 // secret; Do's Idempotency-Key makes a retry after a lost answer replay it
 // rather than create a second key.
 func (c *Client) CreateAPIKey(ctx context.Context, req api.APIKeyCreate) (*api.APIKeyCreated, error) {
-	var out api.APIKeyCreated
-	if _, err := c.Do(ctx, http.MethodPost, apiKeysPath, nil, req, &out); err != nil {
+	out, err := call[api.APIKeyCreated](ctx, c, http.MethodPost, apiKeysPath, req)
+	if err != nil {
 		return nil, err
 	}
 	if out.Secret == "" || out.Key.ID == "" {
 		return nil, fmt.Errorf("POST %s: the answer carries no key or no secret", apiKeysPath)
+	}
+	return out, nil
+}
+
+// call sends one synchronous call and decodes its answer. Do has already
+// read and closed the response body.
+func call[T any](ctx context.Context, c *Client, method, path string, body any) (*T, error) {
+	var out T
+	if _, err := c.Do(ctx, method, path, nil, body, &out); err != nil { //nolint:bodyclose // closed by Do
+		return nil, err
 	}
 	return &out, nil
 }
@@ -40,8 +50,7 @@ func (c *Client) GetAPIKey(ctx context.Context, id string) (*api.APIKey, error) 
 	if err != nil {
 		return nil, err
 	}
-	k, _, err := get[api.APIKey](ctx, c, path, nil)
-	return k, err
+	return call[api.APIKey](ctx, c, http.MethodGet, path, nil)
 }
 
 // ListAPIKeysOptions filters ListAPIKeys.
@@ -105,11 +114,7 @@ func (c *Client) UpdateAPIKey(ctx context.Context, id string, req api.APIKeyUpda
 	if err != nil {
 		return nil, err
 	}
-	var out api.APIKey
-	if _, err := c.Do(ctx, http.MethodPatch, path, nil, req, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return call[api.APIKey](ctx, c, http.MethodPatch, path, req)
 }
 
 // RevokeAPIKey revokes a key; with a positive grace its secret keeps working
@@ -124,11 +129,7 @@ func (c *Client) RevokeAPIKey(ctx context.Context, id string, grace time.Duratio
 	if grace > 0 {
 		body = api.APIKeyRevoke{GracePeriod: grace.String()}
 	}
-	var out api.APIKey
-	if _, err := c.Do(ctx, http.MethodPost, path+"/revoke", nil, body, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return call[api.APIKey](ctx, c, http.MethodPost, path+"/revoke", body)
 }
 
 // ListAuditEventsOptions filters ListAuditEvents.
