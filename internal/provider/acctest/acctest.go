@@ -45,7 +45,8 @@ var cliConfigOnce sync.Once
 func quietTerraform(t *testing.T) {
 	cliConfigOnce.Do(func() {
 		if _, err := os.Stat(os.Getenv("TF_CLI_CONFIG_FILE")); os.Getenv("TF_CLI_CONFIG_FILE") == "" || err != nil {
-			dir, err := os.MkdirTemp("", "openclaw-acctest-cli")
+			// Shared by every test of the process, so not t.TempDir().
+			dir, err := os.MkdirTemp("", "openclaw-acctest-cli") //nolint:usetesting
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -53,9 +54,14 @@ func quietTerraform(t *testing.T) {
 			if err := os.WriteFile(path, nil, 0o600); err != nil {
 				t.Fatal(err)
 			}
-			os.Setenv("TF_CLI_CONFIG_FILE", path)
+			// Process-wide on purpose: t.Setenv forbids parallel tests.
+			if err := os.Setenv("TF_CLI_CONFIG_FILE", path); err != nil { //nolint:usetesting
+				t.Fatal(err)
+			}
 		}
-		os.Setenv("CHECKPOINT_DISABLE", "1")
+		if err := os.Setenv("CHECKPOINT_DISABLE", "1"); err != nil { //nolint:usetesting
+			t.Fatal(err)
+		}
 	})
 }
 
