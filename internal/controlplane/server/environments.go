@@ -315,23 +315,9 @@ func (s *Server) listEnvironments(w http.ResponseWriter, r *http.Request, p *pri
 	if bound := p.boundEnvironment(); bound != "" {
 		f.IDs = []string{bound}
 	}
-	items, next, err := s.store.ListResources(r.Context(), f)
-	if errors.Is(err, store.ErrInvalidPageToken) {
-		return invalid(fieldErr("page_token", "is not a token this API issued; start again without it"))
-	}
-	if err != nil {
-		return err
-	}
-	out := api.List[api.Environment]{Items: make([]api.Environment, 0, len(items)), NextPageToken: next}
-	for _, res := range items {
-		env, err := s.environmentView(r.Context(), s.store, res)
-		if err != nil {
-			return err
-		}
-		out.Items = append(out.Items, env)
-	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+	return listPage(s, w, r, f, func(ctx context.Context, res *store.Resource) (api.Environment, error) {
+		return s.environmentView(ctx, s.store, res)
+	})
 }
 
 // listFilter reads page_size, page_token, name and label=k=v parameters.
@@ -452,46 +438,22 @@ func (s *Server) updateEnvironment(w http.ResponseWriter, r *http.Request, p *pr
 	changed := provisioning || spec.DeletionProtection != old.DeletionProtection || !maps.Equal(labels, res.Labels)
 
 	op := s.newOperation("environment.update", store.KindEnvironment, id)
-	now := s.now()
+	op.Message = "queued"
 	if !provisioning {
-		op.Status = store.OpSucceeded
-		op.CompletedAt = &now
-		op.Message = "no provisioning needed"
+		msg := "no provisioning needed"
 		if !changed {
-			op.Message = "no changes"
+			msg = "no changes"
 		}
-	} else {
-		op.Message = "queued"
+		s.metadataOnly(op, msg)
 	}
-	setAuditTarget(r.Context(), store.KindEnvironment, id)
-	err = s.store.InTx(r.Context(), func(tx store.Tx) error {
-		if changed {
-			res.Spec = mustJSON(spec)
-			res.Labels = labels
-			res.Generation++
-			res.UpdatedAt = now
-			if err := tx.UpdateResource(r.Context(), res); err != nil {
-				return err
-			}
-		}
+	res.Spec = mustJSON(spec)
+	res.Labels = labels
+	return s.commitUpdate(w, r, res, changed, op, "environment", func(tx store.Tx) error {
 		if secretsChanged {
-			if err := tx.PutSecrets(r.Context(), id, newSecrets); err != nil {
-				return err
-			}
+			return tx.PutSecrets(r.Context(), id, newSecrets)
 		}
-		return tx.CreateOperation(r.Context(), op)
+		return nil
 	})
-	if errors.Is(err, store.ErrConflict) {
-		return errorf(http.StatusPreconditionFailed, api.CodePreconditionFailed, "environment %s changed while this update was being applied; read it again and retry", id)
-	}
-	if errors.Is(err, store.ErrNotFound) {
-		return notFound("environment", id)
-	}
-	if err != nil {
-		return err
-	}
-	s.engine.kick()
-	return s.accepted(w, op)
 }
 
 func (s *Server) deleteEnvironment(w http.ResponseWriter, r *http.Request, p *principal) error {
@@ -530,34 +492,9 @@ func (s *Server) deleteEnvironment(w http.ResponseWriter, r *http.Request, p *pr
 				"environment %q still has %d GPU pool(s): %s; delete them first, or delete with ?cascade=true to delete them too", res.Name, len(pools), strings.Join(names, ", "))
 		}
 	}
-	setAuditTarget(r.Context(), store.KindEnvironment, id)
-	active, err := s.store.ListActiveOperations(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	for _, op := range active {
-		if op.Kind == "environment.delete" {
-			return s.accepted(w, op)
-		}
-	}
-	op := s.newOperation("environment.delete", store.KindEnvironment, id)
-	op.Message = "queued"
-	err = s.store.InTx(r.Context(), func(tx store.Tx) error {
-		if err := s.cancelActive(r.Context(), tx, id, "cancelled: the environment is being deleted"); err != nil {
-			return err
-		}
-		return tx.CreateOperation(r.Context(), op)
-	})
-	if err != nil {
-		return err
-	}
-	if _, err := s.mutateResource(r.Context(), store.KindEnvironment, id, func(res *store.Resource) error {
+	return s.startDelete(w, r, res, "environment.delete", "environment", func(res *store.Resource) error {
 		return setStatus(res, func(st *envStatus) { st.Status = api.EnvStatusDeleting })
-	}); err != nil && !errors.Is(err, store.ErrNotFound) {
-		return err
-	}
-	s.engine.kick()
-	return s.accepted(w, op)
+	})
 }
 
 // checkIfMatch enforces an optional If-Match against the spec generation.

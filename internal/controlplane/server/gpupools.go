@@ -306,23 +306,7 @@ func (s *Server) listGPUPools(w http.ResponseWriter, r *http.Request, p *princip
 	} else if bound := p.boundEnvironment(); bound != "" {
 		f.ParentID = &bound
 	}
-	items, next, err := s.store.ListResources(r.Context(), f)
-	if errors.Is(err, store.ErrInvalidPageToken) {
-		return invalid(fieldErr("page_token", "is not a token this API issued; start again without it"))
-	}
-	if err != nil {
-		return err
-	}
-	out := api.List[api.GPUPool]{Items: make([]api.GPUPool, 0, len(items)), NextPageToken: next}
-	for _, res := range items {
-		pool, err := s.poolView(r.Context(), res)
-		if err != nil {
-			return err
-		}
-		out.Items = append(out.Items, pool)
-	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+	return listPage(s, w, r, f, s.poolView)
 }
 
 // poolImmutable explains the pool fields PATCH refuses.
@@ -427,11 +411,8 @@ func (s *Server) updateGPUPool(w http.ResponseWriter, r *http.Request, p *princi
 	specChanged := !jsonEqual(sp, old)
 	changed := specChanged || !maps.Equal(labels, res.Labels)
 	op := s.newOperation("gpu_pool.update", store.KindGPUPool, id)
-	now := s.now()
 	if !specChanged {
-		op.Status = store.OpSucceeded
-		op.CompletedAt = &now
-		op.Message = "no changes to the nodes"
+		s.metadataOnly(op, "no changes to the nodes")
 	} else {
 		op.Message = "queued"
 		op.Payload = mustJSON(poolUpdatePayload{
@@ -439,27 +420,9 @@ func (s *Server) updateGPUPool(w http.ResponseWriter, r *http.Request, p *princi
 			Previous: old,
 		})
 	}
-	setAuditTarget(r.Context(), store.KindGPUPool, id)
-	err = s.store.InTx(r.Context(), func(tx store.Tx) error {
-		if changed {
-			res.Spec = mustJSON(sp)
-			res.Labels = labels
-			res.Generation++
-			res.UpdatedAt = now
-			if err := tx.UpdateResource(r.Context(), res); err != nil {
-				return err
-			}
-		}
-		return tx.CreateOperation(r.Context(), op)
-	})
-	if errors.Is(err, store.ErrConflict) {
-		return errorf(http.StatusPreconditionFailed, api.CodePreconditionFailed, "GPU pool %s changed while this update was being applied; read it again and retry", id)
-	}
-	if err != nil {
-		return err
-	}
-	s.engine.kick()
-	return s.accepted(w, op)
+	res.Spec = mustJSON(sp)
+	res.Labels = labels
+	return s.commitUpdate(w, r, res, changed, op, "GPU pool", nil)
 }
 
 func jsonEqual(a, b any) bool {
@@ -480,33 +443,9 @@ func (s *Server) deleteGPUPool(w http.ResponseWriter, r *http.Request, p *princi
 	if err := checkIfMatch(r, res); err != nil {
 		return err
 	}
-	setAuditTarget(r.Context(), store.KindGPUPool, id)
-	active, err := s.store.ListActiveOperations(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	for _, op := range active {
-		if op.Kind == "gpu_pool.delete" {
-			return s.accepted(w, op)
-		}
-	}
-	op := s.newOperation("gpu_pool.delete", store.KindGPUPool, id)
-	op.Message = "queued"
-	if err := s.store.InTx(r.Context(), func(tx store.Tx) error {
-		if err := s.cancelActive(r.Context(), tx, id, "cancelled: the GPU pool is being deleted"); err != nil {
-			return err
-		}
-		return tx.CreateOperation(r.Context(), op)
-	}); err != nil {
-		return err
-	}
-	if _, err := s.mutateResource(r.Context(), store.KindGPUPool, id, func(res *store.Resource) error {
+	return s.startDelete(w, r, res, "gpu_pool.delete", "GPU pool", func(res *store.Resource) error {
 		return setPoolStatus(res, func(st *poolStatus) { st.Status = api.PoolStatusDeleting })
-	}); err != nil && !errors.Is(err, store.ErrNotFound) {
-		return err
-	}
-	s.engine.kick()
-	return s.accepted(w, op)
+	})
 }
 
 // simulateLoad is the simulator's autoscaler: it moves current_nodes of an

@@ -12,6 +12,7 @@ import (
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/api"
 	"github.com/openclaw/terraform-provider-openclaw/internal/provider/shared"
+	"github.com/openclaw/terraform-provider-openclaw/internal/provider/validators"
 )
 
 var (
@@ -50,7 +51,7 @@ func (d *DataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp 
 				Description: "ID of the key to read (`key_...`). Exactly one of `id` and `name` is required.",
 			},
 			"name": schema.StringAttribute{
-				Optional: true, Computed: true, Validators: nameValidators(),
+				Optional: true, Computed: true, Validators: validators.Name(),
 				Description: "Name of the key to read. Exactly one of `id` and `name` is required.",
 			},
 			"description":           str("description"),

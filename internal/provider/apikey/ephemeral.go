@@ -72,7 +72,7 @@ func (e *EphemeralResource) Schema(_ context.Context, _ ephemeral.SchemaRequest,
 			"name": schema.StringAttribute{
 				Optional:    true,
 				Description: fmt.Sprintf("Name of the key, shown in the API and the audit log. Default `%s`. %s", defaultEphemeralName, "A DNS label of at most 40 characters."),
-				Validators:  nameValidators(),
+				Validators:  validators.Name(),
 			},
 			"description": schema.StringAttribute{
 				Optional: true, Description: desc["description"],
@@ -98,7 +98,7 @@ func (e *EphemeralResource) Schema(_ context.Context, _ ephemeral.SchemaRequest,
 				Validators: []validator.Int64{int64validator.Between(0, api.MaxKeyRatePerMin)},
 			},
 			"labels": schema.MapAttribute{
-				Optional: true, ElementType: types.StringType, Description: desc["labels"], Validators: labelValidators(),
+				Optional: true, ElementType: types.StringType, Description: desc["labels"], Validators: validators.Labels(),
 			},
 			"id":         schema.StringAttribute{Computed: true, Description: desc["id"]},
 			"secret":     schema.StringAttribute{Computed: true, Sensitive: true, Description: "The key's secret (`ocp_...`), valid until Terraform closes the ephemeral resource or `expires_at`, whichever comes first."},

@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/resourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -41,9 +39,6 @@ var (
 )
 
 var (
-	nameRegexp     = regexp.MustCompile(`^[a-z]([-a-z0-9]*[a-z0-9])?$`)
-	labelKeyRegexp = regexp.MustCompile(`^[a-z][a-z0-9_./-]{0,62}$`)
-
 	pathExpiresAt      = path.Root("expires_at")
 	pathRotationPeriod = path.Root("rotation_period")
 	pathRotationDueAt  = path.Root("rotation_due_at")
@@ -65,21 +60,6 @@ func (r *Resource) Metadata(_ context.Context, req resource.MetadataRequest, res
 
 func (r *Resource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	r.data = shared.FromProviderData(req.ProviderData, &resp.Diagnostics)
-}
-
-func nameValidators() []validator.String {
-	return []validator.String{
-		stringvalidator.LengthBetween(1, 40),
-		stringvalidator.RegexMatches(nameRegexp, "must be a DNS label: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen"),
-	}
-}
-
-func labelValidators() []validator.Map {
-	return []validator.Map{
-		mapvalidator.SizeAtMost(64),
-		mapvalidator.KeysAre(stringvalidator.RegexMatches(labelKeyRegexp, "label keys are 1-63 characters of lowercase letters, digits, '_', '.', '-' and '/', starting with a letter")),
-		mapvalidator.ValueStringsAre(stringvalidator.LengthAtMost(255)),
-	}
 }
 
 // scopeValidator names a bad scope and lists the valid ones.
@@ -116,7 +96,7 @@ func (r *Resource) Schema(_ context.Context, _ resource.SchemaRequest, resp *res
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{Computed: true, Description: desc["id"], PlanModifiers: keep},
 			"name": schema.StringAttribute{
-				Required: true, Description: desc["name"], Validators: nameValidators(),
+				Required: true, Description: desc["name"], Validators: validators.Name(),
 			},
 			"description": schema.StringAttribute{
 				Optional: true, Computed: true, Default: stringdefault.StaticString(""), Description: desc["description"],
@@ -151,7 +131,7 @@ func (r *Resource) Schema(_ context.Context, _ resource.SchemaRequest, resp *res
 				PlanModifiers: []planmodifier.Int64{int64planmodifier.RequiresReplace()},
 			},
 			"labels": schema.MapAttribute{
-				Optional: true, ElementType: types.StringType, Description: desc["labels"], Validators: labelValidators(),
+				Optional: true, ElementType: types.StringType, Description: desc["labels"], Validators: validators.Labels(),
 			},
 			"rotation_period": schema.StringAttribute{
 				Optional: true, Description: desc["rotation_period"],

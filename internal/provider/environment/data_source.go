@@ -12,6 +12,7 @@ import (
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/api"
 	"github.com/openclaw/terraform-provider-openclaw/internal/provider/shared"
+	"github.com/openclaw/terraform-provider-openclaw/internal/provider/validators"
 )
 
 var (
@@ -78,7 +79,7 @@ func (d *DataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp 
 		Optional:    true,
 		Computed:    true,
 		Description: "Name of the environment to read. Exactly one of `id` and `name` is required.",
-		Validators:  nameValidators(),
+		Validators:  validators.Name(),
 	}
 	resp.Schema = schema.Schema{
 		Description: "Reads one OpenClaw environment by ID or by name, for example to attach resources to an environment managed in another configuration. Secret values are never readable; `secret_names` lists what is set.",

@@ -9,6 +9,7 @@ import (
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/client"
 	"github.com/openclaw/terraform-provider-openclaw/internal/provider/shared"
+	"github.com/openclaw/terraform-provider-openclaw/internal/provider/validators"
 )
 
 var _ datasource.DataSourceWithConfigure = (*ListDataSource)(nil)
@@ -43,13 +44,13 @@ func (d *ListDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, r
 			"name": schema.StringAttribute{
 				Optional:    true,
 				Description: "Only the environment with exactly this name.",
-				Validators:  nameValidators(),
+				Validators:  validators.Name(),
 			},
 			"labels": schema.MapAttribute{
 				Optional:    true,
 				ElementType: types.StringType,
 				Description: "Only environments carrying all of these labels with these values.",
-				Validators:  labelValidators(),
+				Validators:  validators.Labels(),
 			},
 			"region": schema.StringAttribute{
 				Optional:    true,

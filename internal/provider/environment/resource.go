@@ -42,9 +42,7 @@ var (
 
 // Validation patterns, matching the control plane's.
 var (
-	nameRegexp       = regexp.MustCompile(`^[a-z]([-a-z0-9]*[a-z0-9])?$`)
 	regionRegexp     = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
-	labelKeyRegexp   = regexp.MustCompile(`^[a-z][a-z0-9_./-]{0,62}$`)
 	secretNameRegexp = regexp.MustCompile(`^[A-Z_][A-Z0-9_]{0,127}$`)
 )
 
@@ -70,22 +68,6 @@ func (r *Resource) Configure(_ context.Context, req resource.ConfigureRequest, r
 	r.data = shared.FromProviderData(req.ProviderData, &resp.Diagnostics)
 }
 
-// NameValidators and friends are shared with the data sources.
-func nameValidators() []validator.String {
-	return []validator.String{
-		stringvalidator.LengthBetween(1, 40),
-		stringvalidator.RegexMatches(nameRegexp, "must be a DNS label: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen"),
-	}
-}
-
-func labelValidators() []validator.Map {
-	return []validator.Map{
-		mapvalidator.SizeAtMost(64),
-		mapvalidator.KeysAre(stringvalidator.RegexMatches(labelKeyRegexp, "label keys are 1-63 characters of lowercase letters, digits, '_', '.', '-' and '/', starting with a letter")),
-		mapvalidator.ValueStringsAre(stringvalidator.LengthAtMost(255)),
-	}
-}
-
 func (r *Resource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	defaultSize := types.ObjectValueMust(sizeAttrTypes, map[string]attr.Value{
 		"cpus":      types.Int64Value(defaultCPUs),
@@ -103,7 +85,7 @@ func (r *Resource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *r
 			"name": schema.StringAttribute{
 				Required:      true,
 				Description:   desc["name"],
-				Validators:    nameValidators(),
+				Validators:    validators.Name(),
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"region": schema.StringAttribute{
@@ -168,7 +150,7 @@ func (r *Resource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *r
 				Optional:    true,
 				ElementType: types.StringType,
 				Description: desc["labels"],
-				Validators:  labelValidators(),
+				Validators:  validators.Labels(),
 			},
 			"deletion_protection": schema.BoolAttribute{
 				Optional:    true,
@@ -467,25 +449,11 @@ func (r *Resource) Delete(ctx context.Context, req resource.DeleteRequest, resp 
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, d := state.Timeouts.Delete(ctx, shared.DefaultDeleteTimeout)
-	resp.Diagnostics.Append(d...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-
 	id := state.ID.ValueString()
 	action := fmt.Sprintf("delete environment %q (%s)", state.Name.ValueString(), id)
-	op, err := r.data.Client.DeleteEnvironment(ctx, id, state.ETag.ValueString())
-	if errors.Is(err, client.ErrNotFound) {
-		return
-	}
-	if err != nil {
-		shared.AddError(&resp.Diagnostics, action, err, apiFields)
-		return
-	}
-	shared.Wait(ctx, r.data.Client, op, action, apiFields, &resp.Diagnostics)
+	shared.DeleteAndWait(ctx, r.data.Client, state.Timeouts, action, apiFields, &resp.Diagnostics, func(ctx context.Context) (*api.Operation, error) {
+		return r.data.Client.DeleteEnvironment(ctx, id, state.ETag.ValueString())
+	})
 }
 
 // ImportState accepts an ID (env_...) or, for convenience, a name.

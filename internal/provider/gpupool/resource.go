@@ -11,7 +11,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/resourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -31,6 +30,7 @@ import (
 	"github.com/openclaw/terraform-provider-openclaw/internal/client"
 	"github.com/openclaw/terraform-provider-openclaw/internal/gpucatalog"
 	"github.com/openclaw/terraform-provider-openclaw/internal/provider/shared"
+	"github.com/openclaw/terraform-provider-openclaw/internal/provider/validators"
 )
 
 var (
@@ -42,9 +42,7 @@ var (
 )
 
 var (
-	nameRegexp       = regexp.MustCompile(`^[a-z]([-a-z0-9]*[a-z0-9])?$`)
 	providerIDRegexp = regexp.MustCompile(`^[a-z][a-z0-9-]{0,39}$`)
-	labelKeyRegexp   = regexp.MustCompile(`^[a-z][a-z0-9_./-]{0,62}$`)
 )
 
 // Resource is openclaw_gpu_pool.
@@ -75,12 +73,9 @@ func (r *Resource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *r
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"name": schema.StringAttribute{
-				Required:    true,
-				Description: desc["name"],
-				Validators: []validator.String{
-					stringvalidator.LengthBetween(1, 40),
-					stringvalidator.RegexMatches(nameRegexp, "must be a DNS label: lowercase letters, digits and hyphens, starting with a letter"),
-				},
+				Required:      true,
+				Description:   desc["name"],
+				Validators:    validators.Name(),
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"environment_id": schema.StringAttribute{
@@ -191,11 +186,7 @@ func (r *Resource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *r
 				Optional:    true,
 				ElementType: types.StringType,
 				Description: desc["labels"],
-				Validators: []validator.Map{
-					mapvalidator.SizeAtMost(64),
-					mapvalidator.KeysAre(stringvalidator.RegexMatches(labelKeyRegexp, "label keys are 1-63 characters of lowercase letters, digits, '_', '.', '-' and '/', starting with a letter")),
-					mapvalidator.ValueStringsAre(stringvalidator.LengthAtMost(255)),
-				},
+				Validators:  validators.Labels(),
 			},
 			"status":                  schema.StringAttribute{Computed: true, Description: desc["status"]},
 			"current_nodes":           schema.Int64Attribute{Computed: true, Description: desc["current_nodes"]},
@@ -503,24 +494,11 @@ func (r *Resource) Delete(ctx context.Context, req resource.DeleteRequest, resp 
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, d := state.Timeouts.Delete(ctx, shared.DefaultDeleteTimeout)
-	resp.Diagnostics.Append(d...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 	id := state.ID.ValueString()
 	action := fmt.Sprintf("delete GPU pool %q (%s)", state.Name.ValueString(), id)
-	op, err := r.data.Client.DeleteGPUPool(ctx, id, state.ETag.ValueString())
-	if errors.Is(err, client.ErrNotFound) {
-		return
-	}
-	if err != nil {
-		shared.AddError(&resp.Diagnostics, action, err, apiFields)
-		return
-	}
-	shared.Wait(ctx, r.data.Client, op, action, apiFields, &resp.Diagnostics)
+	shared.DeleteAndWait(ctx, r.data.Client, state.Timeouts, action, apiFields, &resp.Diagnostics, func(ctx context.Context) (*api.Operation, error) {
+		return r.data.Client.DeleteGPUPool(ctx, id, state.ETag.ValueString())
+	})
 }
 
 // ImportState accepts a pool ID (gpool_...) or <environment_id>/<name>.

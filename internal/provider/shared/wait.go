@@ -2,6 +2,9 @@ package shared
 
 import (
 	"context"
+	"errors"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -23,4 +26,26 @@ func Wait(ctx context.Context, c *client.Client, op *api.Operation, action strin
 	}
 	tflog.Debug(ctx, "operation finished", map[string]any{"operation_id": final.ID, "status": final.Status})
 	return true
+}
+
+// DeleteAndWait is the Delete of an asynchronous resource: start the delete
+// within the resource's delete timeout and wait for it. A resource that is
+// already gone is deleted.
+func DeleteAndWait(ctx context.Context, c *client.Client, t timeouts.Value, action string, fields Fields, diags *diag.Diagnostics, start func(context.Context) (*api.Operation, error)) {
+	timeout, d := t.Delete(ctx, DefaultDeleteTimeout)
+	diags.Append(d...)
+	if diags.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	op, err := start(ctx)
+	if errors.Is(err, client.ErrNotFound) {
+		return
+	}
+	if err != nil {
+		AddError(diags, action, err, fields)
+		return
+	}
+	Wait(ctx, c, op, action, fields, diags)
 }
