@@ -1,64 +1,21 @@
 package sqlstore_test
 
 import (
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
-	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store/pgtest"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store/sqlstore"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store/storetest"
 )
 
-// postgresEnv names a server on which the tests may CREATE DATABASE, such as
-// postgres://postgres@127.0.0.1:5433/postgres?sslmode=disable.
-const postgresEnv = "OPENCLAW_TEST_POSTGRES_URL"
+func postgresServer(t *testing.T) string { return pgtest.Server(t) }
 
-func postgresServer(t *testing.T) string {
-	t.Helper()
-	u := os.Getenv(postgresEnv)
-	if u == "" {
-		t.Skip(postgresEnv + " is not set; `make test` starts a throwaway PostgreSQL with tools/postgres.sh and sets it")
-	}
-	return u
-}
-
-// freshDatabase creates a randomly named database on the test server, drops
-// it when the test ends, and returns its URL.
-func freshDatabase(t *testing.T) string {
-	t.Helper()
-	server := postgresServer(t)
-	admin, err := sql.Open("pgx", server)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	b := make([]byte, 8)
-	rand.Read(b)
-	name := "openclaw_test_" + hex.EncodeToString(b)
-	if _, err := admin.ExecContext(t.Context(), "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("create test database: %v", err)
-	}
-	t.Cleanup(func() {
-		// Runs after the stores opened on it are closed (cleanups are LIFO);
-		// FORCE ends any connection that is still open.
-		if _, err := admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
-			t.Errorf("drop test database %s: %v", name, err)
-		}
-	})
-	u, err := url.Parse(server)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	return u.String()
-}
+func freshDatabase(t *testing.T) string { return pgtest.FreshDatabase(t) }
 
 func openPostgresAt(t *testing.T, dsn string) store.Store {
 	t.Helper()
