@@ -436,6 +436,9 @@ func (s *Server) updateEnvironment(w http.ResponseWriter, r *http.Request, p *pr
 	provisioning := spec.OpenClawVersion != old.OpenClawVersion || spec.ReleaseChannel != old.ReleaseChannel ||
 		spec.Size != old.Size || spec.StateVolumeGB != old.StateVolumeGB || spec.DesiredState != old.DesiredState || secretsChanged
 	changed := provisioning || spec.DeletionProtection != old.DeletionProtection || !maps.Equal(labels, res.Labels)
+	// An update of a failed environment retries provisioning, even when the
+	// spec is the same: that is how a failed change is repaired.
+	provisioning = provisioning || st.Status == api.EnvStatusFailed
 
 	op := s.newOperation("environment.update", store.KindEnvironment, id)
 	op.Message = "queued"

@@ -411,7 +411,8 @@ func (s *Server) updateGPUPool(w http.ResponseWriter, r *http.Request, p *princi
 	specChanged := !jsonEqual(sp, old)
 	changed := specChanged || !maps.Equal(labels, res.Labels)
 	op := s.newOperation("gpu_pool.update", store.KindGPUPool, id)
-	if !specChanged {
+	// A failed pool is retried by any update, even one that changes nothing.
+	if !specChanged && st.Status != api.PoolStatusFailed {
 		s.metadataOnly(op, "no changes to the nodes")
 	} else {
 		op.Message = "queued"

@@ -440,3 +440,36 @@ func TestAccEnvironment_failedProvisioningIsRetried(t *testing.T) {
 		},
 	})
 }
+
+func TestAccEnvironment_failedUpdateIsRetried(t *testing.T) {
+	cp := acctest.Start(t)
+	cp.RequireInProcess(t)
+	name := acctest.Name("retry")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
+		CheckDestroy:             cp.CheckEnvironmentsDestroyed,
+		Steps: []resource.TestStep{
+			{Config: cp.Config(envConfig(name, `  labels = { "simulator.openclaw.dev/fail" = "update" }`))},
+			{
+				Config: cp.Config(envConfig(name, `  labels = { "simulator.openclaw.dev/fail" = "update" }
+  size = { cpus = 4, memory_mb = 8192 }`)),
+				ExpectError: acctest.ExpectError(`Could not update environment.*failed to update: simulator: injected failure.*marked failed, apply again to retry`),
+			},
+			// The control plane took the new size but the environment failed:
+			// the next apply retries (here with the fault removed).
+			{
+				Config: cp.Config(envConfig(name, `  size = { cpus = 4, memory_mb = 8192 }`)),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+						plancheck.ExpectUnknownValue(addr, tfjsonpath.New("status")),
+					},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("status"), knownvalue.StringExact("running")),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("size").AtMapKey("cpus"), knownvalue.Int64Exact(4)),
+				},
+			},
+		},
+	})
+}
