@@ -19,6 +19,9 @@ func (s *Server) registerGPUPoolSteps() {
 	s.engine.steps["gpu_pool.delete"] = s.deletePoolStep
 }
 
+// capacityLock serialises every transaction that allocates GPU capacity.
+const capacityLock = "gpu-capacity"
+
 // finalStep is where an update finishes after its node work.
 const finalStep = 1000
 
@@ -112,7 +115,11 @@ func (s *Server) createPoolStep(ctx context.Context, op *store.Operation) (stepO
 	case 0:
 		var out stepOutcome
 		err := s.store.InTx(ctx, func(tx store.Tx) error {
-			pc, err := s.loadPoolContext(ctx, tx, op.TargetID)
+			// Replicas on one PostgreSQL database must not allocate the same GPUs.
+		if err := tx.Lock(ctx, capacityLock); err != nil {
+			return err
+		}
+		pc, err := s.loadPoolContext(ctx, tx, op.TargetID)
 			if err != nil {
 				return err
 			}
@@ -232,6 +239,10 @@ func (s *Server) updatePoolStep(ctx context.Context, op *store.Operation) (stepO
 func (s *Server) startPoolUpdate(ctx context.Context, op *store.Operation, payload poolUpdatePayload) (stepOutcome, error) {
 	var out stepOutcome
 	err := s.store.InTx(ctx, func(tx store.Tx) error {
+		// Replicas on one PostgreSQL database must not allocate the same GPUs.
+		if err := tx.Lock(ctx, capacityLock); err != nil {
+			return err
+		}
 		pc, err := s.loadPoolContext(ctx, tx, op.TargetID)
 		if err != nil {
 			return err
@@ -324,6 +335,9 @@ func (s *Server) deletePoolStep(ctx context.Context, op *store.Operation) (stepO
 func (s *Server) resizeAllocation(ctx context.Context, id string, nodes, gpusPerNode int64) error {
 	var envID string
 	err := s.store.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.Lock(ctx, capacityLock); err != nil {
+			return err
+		}
 		pc, err := s.loadPoolContext(ctx, tx, id)
 		if err != nil {
 			return err

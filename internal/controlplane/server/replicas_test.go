@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -87,6 +88,37 @@ func TestReplicasShareOnePostgres(t *testing.T) {
 			t.Errorf("%s is %s", e.ID, e.Status)
 		}
 	}
+	// Both replicas allocate GPUs from one pool of capacity: 16 H200 on
+	// demand in us-east. Four pools of 8 GPUs started at once through both
+	// replicas: exactly two get capacity, whichever engines run them.
+	var ops []*api.Operation
+	for i := range 4 {
+		c := a
+		if i%2 == 1 {
+			c = b
+		}
+		op, err := c.CreateGPUPool(ctx, api.GPUPoolCreate{Name: uniqueName("h200"), EnvironmentID: ids[0], ProviderID: uniqueName("h200"),
+			Backend: "vllm", GPUType: "nvidia-h200-141gb", GPUsPerNode: 8, NodeCount: ptr[int64](1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ops = append(ops, op)
+	}
+	succeeded := 0
+	for _, op := range ops {
+		final, err := a.WaitForOperation(ctx, op)
+		switch {
+		case err == nil:
+			succeeded++
+		case errors.Is(err, client.ErrNoCapacity):
+		default:
+			t.Fatalf("pool operation %s: %+v, %v", op.ID, final, err)
+		}
+	}
+	if succeeded != 2 {
+		t.Fatalf("%d of 4 pools of 8 H200 got capacity from 16 GPUs, want exactly 2", succeeded)
+	}
+
 	for _, app := range []*controlplane.App{appA, appB} {
 		got, err := app.Server.SecretValue(ctx, ids[0], "OPENAI_API_KEY")
 		if err != nil || got != "sk-replica-secret" {

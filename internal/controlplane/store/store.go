@@ -265,6 +265,12 @@ type Tx interface {
 	DeleteAPIKey(ctx context.Context, id string) error
 	CountAPIKeys(ctx context.Context) (int, error)
 
+	// Lock serialises the transactions that take the same named lock, until
+	// the enclosing InTx ends; replicas on one PostgreSQL database wait for
+	// each other (SQLite writers are serialised anyway). Outside InTx it is
+	// an error: a lock that ends with its statement protects nothing.
+	Lock(ctx context.Context, name string) error
+
 	AppendAudit(ctx context.Context, e *AuditEvent) error
 	ListAudit(ctx context.Context, f AuditFilter) ([]*AuditEvent, string, error)
 }

@@ -287,3 +287,17 @@ func (s *sqlStore) Ping(ctx context.Context) error { return s.db.PingContext(ctx
 func (s *sqlStore) Driver() string { return s.d.name }
 
 func (s *sqlStore) Close() error { return s.db.Close() }
+
+// Lock takes a transaction-scoped lock: pg_advisory_xact_lock on
+// PostgreSQL; on SQLite the write lock InTx already holds (_txlock=immediate)
+// serialises writers.
+func (c *conn) Lock(ctx context.Context, name string) error {
+	if c.tx == nil {
+		return errors.New("store: Lock needs a transaction (call it inside InTx)")
+	}
+	if c.d != postgresDialect {
+		return nil
+	}
+	_, err := c.tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtext($1))", "openclaw:"+name)
+	return err
+}

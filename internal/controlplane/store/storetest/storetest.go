@@ -54,6 +54,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"APIKeyList", testAPIKeyList},
 		{"APIKeyRevokeAndMetadata", testAPIKeyRevokeAndMetadata},
 		{"Audit", testAudit},
+		{"Lock", testLock},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -1869,5 +1870,53 @@ func testAudit(t *testing.T, s store.Store) {
 		if !errors.Is(err, store.ErrInvalidPageToken) {
 			t.Fatalf("token %q: got %v, want ErrInvalidPageToken", bad, err)
 		}
+	}
+}
+
+// testLock: transactions taking the same named lock run one after another,
+// so read-modify-write cycles inside them never conflict.
+func testLock(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	if err := s.Lock(ctx, "capacity"); err == nil {
+		t.Fatal("Lock outside a transaction succeeded")
+	}
+	r := &store.Resource{Kind: store.KindGPUPool, ID: newID("gpool"), Name: "counter", Spec: json.RawMessage(`{"n":0}`), Status: json.RawMessage(`{}`)}
+	must(t, s.CreateResource(ctx, r))
+	const workers = 8
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- s.InTx(ctx, func(tx store.Tx) error {
+				if err := tx.Lock(ctx, "capacity"); err != nil {
+					return err
+				}
+				cur, err := tx.GetResource(ctx, store.KindGPUPool, r.ID)
+				if err != nil {
+					return err
+				}
+				var doc struct{ N int }
+				if err := json.Unmarshal(cur.Spec, &doc); err != nil {
+					return err
+				}
+				time.Sleep(5 * time.Millisecond) // widen the window a lost update would need
+				cur.Spec = json.RawMessage(fmt.Sprintf(`{"n":%d}`, doc.N+1))
+				return tx.UpdateResource(ctx, cur)
+			})
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("a locked read-modify-write failed (the lock did not serialise it): %v", err)
+		}
+	}
+	got, err := s.GetResource(ctx, store.KindGPUPool, r.ID)
+	must(t, err)
+	if string(got.Spec) != fmt.Sprintf(`{"n":%d}`, workers) {
+		t.Fatalf("counter = %s after %d locked increments", got.Spec, workers)
 	}
 }
