@@ -116,10 +116,10 @@ func (s *Server) createPoolStep(ctx context.Context, op *store.Operation) (stepO
 		var out stepOutcome
 		err := s.store.InTx(ctx, func(tx store.Tx) error {
 			// Replicas on one PostgreSQL database must not allocate the same GPUs.
-		if err := tx.Lock(ctx, capacityLock); err != nil {
-			return err
-		}
-		pc, err := s.loadPoolContext(ctx, tx, op.TargetID)
+			if err := tx.Lock(ctx, capacityLock); err != nil {
+				return err
+			}
+			pc, err := s.loadPoolContext(ctx, tx, op.TargetID)
 			if err != nil {
 				return err
 			}
