@@ -1,6 +1,7 @@
 // Command openclaw-controlplane runs the reference OpenClaw control plane.
 //
 //	openclaw-controlplane serve [--listen 127.0.0.1:8080] [--data-dir ./data] [--database URL]
+//	                            [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]]
 //
 // Provisioning is simulated (see internal/controlplane/simulator).
 package main
@@ -10,9 +11,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -20,6 +21,7 @@ import (
 	"time"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/certs"
 )
 
 // version is set by the release build.
@@ -41,7 +43,7 @@ commands:
 Run 'openclaw-controlplane serve -h' for the flags of serve.
 `
 
-func run(args []string, stderr *os.File) error {
+func run(args []string, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return errors.New("no command given")
@@ -67,7 +69,7 @@ func env(name, def string) string {
 	return def
 }
 
-func serve(args []string, stderr *os.File) error {
+func serve(args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", env("OPENCLAW_LISTEN", "127.0.0.1:8080"), "address to listen on (env OPENCLAW_LISTEN)")
@@ -80,6 +82,10 @@ func serve(args []string, stderr *os.File) error {
 	gpuCatalog := fs.String("gpu-catalog", env("OPENCLAW_GPU_CATALOG", ""), "JSON file replacing the built-in GPU catalog: types, regional prices, simulator capacity (env OPENCLAW_GPU_CATALOG)")
 	addrFile := fs.String("addr-file", "", "write the listening address to this file once ready (for scripts using port 0)")
 	logLevel := fs.String("log-level", env("OPENCLAW_LOG_LEVEL", "info"), "debug, info, warn or error (env OPENCLAW_LOG_LEVEL)")
+	tlsCert := fs.String("tls-cert", env("OPENCLAW_TLS_CERT", ""), "serve HTTPS with this PEM certificate (chain) file, re-read when it changes (env OPENCLAW_TLS_CERT)")
+	tlsKey := fs.String("tls-key", env("OPENCLAW_TLS_KEY", ""), "PEM private key file of --tls-cert (env OPENCLAW_TLS_KEY)")
+	tlsClientCA := fs.String("tls-client-ca", env("OPENCLAW_TLS_CLIENT_CA", ""), "require client certificates issued by these PEM CAs (mutual TLS, in addition to API keys) (env OPENCLAW_TLS_CLIENT_CA)")
+	drainTimeout := fs.String("drain-timeout", env("OPENCLAW_DRAIN_TIMEOUT", controlplane.DefaultDrainTimeout.String()), "on SIGTERM, how long in-flight requests get to finish (env OPENCLAW_DRAIN_TIMEOUT)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -93,11 +99,28 @@ func serve(args []string, stderr *os.File) error {
 	if *simFail < 0 || *simFail > 1 {
 		return fmt.Errorf("--sim-failure-rate must be between 0 and 1, got %v", *simFail)
 	}
+	drain, err := time.ParseDuration(*drainTimeout)
+	if err != nil || drain <= 0 {
+		return fmt.Errorf("--drain-timeout / OPENCLAW_DRAIN_TIMEOUT: %q is not a positive duration such as 20s", *drainTimeout)
+	}
+	if (*tlsCert == "") != (*tlsKey == "") {
+		return errors.New("--tls-cert and --tls-key (OPENCLAW_TLS_CERT, OPENCLAW_TLS_KEY) go together: set both or neither")
+	}
+	if *tlsClientCA != "" && *tlsCert == "" {
+		return errors.New("--tls-client-ca (OPENCLAW_TLS_CLIENT_CA) needs TLS: set --tls-cert and --tls-key too")
+	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		return fmt.Errorf("--log-level: %w", err)
 	}
-	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	var reloader *certs.Reloader
+	if *tlsCert != "" {
+		if reloader, err = certs.New(certs.Config{CertFile: *tlsCert, KeyFile: *tlsKey, ClientCAFile: *tlsClientCA, Logger: logger}); err != nil {
+			return err
+		}
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -135,37 +158,22 @@ func serve(args []string, stderr *os.File) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *listen, err)
 	}
-	httpServer := &http.Server{
-		Handler:           app.Server.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		// Long-polls last up to 60s.
-		WriteTimeout: 90 * time.Second,
-		IdleTimeout:  2 * time.Minute,
-		ErrorLog:     slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
 	app.Server.Start(ctx)
 	if *addrFile != "" {
 		if err := os.WriteFile(*addrFile, []byte(ln.Addr().String()+"\n"), 0o600); err != nil {
 			return fmt.Errorf("write --addr-file: %w", err)
 		}
 	}
-	logger.Info("control plane listening", "addr", ln.Addr().String(), "database", redactDSN(*database), "data_dir", *dataDir, "sim_delay", delay.String(), "version", version)
-
-	errc := make(chan error, 1)
-	go func() { errc <- httpServer.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
+	scheme := "http"
+	if reloader != nil {
+		scheme = "https"
 	}
-	logger.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	if err := httpServer.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("graceful shutdown: %w", err)
+	logger.Info("control plane listening", "addr", ln.Addr().String(), "scheme", scheme, "mutual_tls", reloader != nil && reloader.MutualTLS(),
+		"database", redactDSN(*database), "data_dir", *dataDir, "sim_delay", delay.String(), "version", version)
+	if reloader == nil && !controlplane.IsLoopback(*listen) {
+		logger.Warn("serving plain HTTP on a non-loopback address: API keys cross the network unencrypted; set --tls-cert and --tls-key (or terminate TLS in a proxy in front)", "addr", *listen)
 	}
-	return nil
+	return app.Serve(ctx, ln, controlplane.ServeOptions{TLS: reloader, DrainTimeout: drain, Logger: logger})
 }
 
 // redactDSN hides a password in a postgres URL for logs.

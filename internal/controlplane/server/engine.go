@@ -102,7 +102,13 @@ func (e *engine) runDue(ctx context.Context) {
 		if len(ops) == 0 {
 			return
 		}
-		for _, op := range ops {
+		for i, op := range ops {
+			if ctx.Err() != nil {
+				// Shutting down: hand the rest back now rather than when
+				// their leases expire, so another replica runs them at once.
+				e.release(ops[i:])
+				return
+			}
 			e.process(ctx, op)
 		}
 	}
@@ -158,6 +164,19 @@ func (e *engine) process(ctx context.Context, op *store.Operation) {
 		return
 	}
 	e.notify(op.ID)
+}
+
+// release gives up the leases of claimed operations without running them.
+func (e *engine) release(ops []*store.Operation) {
+	ctx := context.Background()
+	for _, op := range ops {
+		op.LeaseOwner = ""
+		op.LeaseUntil = time.Time{}
+		op.UpdatedAt = e.s.now()
+		if err := e.s.store.UpdateOperation(ctx, op); err != nil {
+			e.s.logger.Error("release operation lease", "operation_id", op.ID, "err", err)
+		}
+	}
 }
 
 func (e *engine) failOperation(op *store.Operation, fail *apiError, now time.Time) {

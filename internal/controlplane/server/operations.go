@@ -103,6 +103,8 @@ func (s *Server) waitForChange(ctx context.Context, op *store.Operation, wait ti
 			return op, nil
 		case <-timer.C:
 			return s.store.GetOperation(ctx, op.ID)
+		case <-s.draining:
+			return s.store.GetOperation(ctx, op.ID)
 		case <-changed:
 		case <-recheck.C:
 		}

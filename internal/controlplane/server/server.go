@@ -82,6 +82,11 @@ type Server struct {
 
 	stop context.CancelFunc
 	wg   sync.WaitGroup
+
+	// draining is closed by Drain: long-polls answer at once so a graceful
+	// shutdown does not wait for them.
+	draining  chan struct{}
+	drainOnce sync.Once
 }
 
 // New builds a control plane; Start runs its background work.
@@ -98,6 +103,8 @@ func New(cfg Config) (*Server, error) {
 		regions: cfg.Regions,
 		now:     cfg.Now,
 		metrics: newMetrics(),
+
+		draining: make(chan struct{}),
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
@@ -147,6 +154,10 @@ func (s *Server) Close() {
 	}
 	s.wg.Wait()
 }
+
+// Drain makes requests that wait (operation long-polls) answer now with
+// what they have; the HTTP server calls it when it starts shutting down.
+func (s *Server) Drain() { s.drainOnce.Do(func() { close(s.draining) }) }
 
 func (s *Server) housekeeping(ctx context.Context) {
 	t := time.NewTicker(10 * time.Minute)
