@@ -68,11 +68,14 @@ type Config struct {
 	// HTTPClient, when set, provides the base transport (and e.g. its TLS
 	// settings). It is copied, never modified.
 	HTTPClient *http.Client
+	// TLS adds trusted CAs and a client certificate to the transport.
+	TLS TLSConfig
 }
 
 // Client talks to the OpenClaw control plane. It is safe for concurrent use.
 type Client struct {
 	endpoint       string // normalised: no trailing slash
+	clientCert     bool   // a client certificate is configured (mutual TLS)
 	apiKey         string
 	userAgent      string
 	requestTimeout time.Duration
@@ -116,6 +119,15 @@ func New(cfg Config) (*Client, error) {
 	if next == nil {
 		next = cleanhttp.DefaultPooledTransport()
 	}
+	if !cfg.TLS.IsZero() {
+		tc, err := cfg.TLS.build()
+		if err != nil {
+			return nil, err
+		}
+		if next, err = withTLS(next, tc); err != nil {
+			return nil, err
+		}
+	}
 	hc.Transport = &loggingTransport{next: next}
 	// http.Client.Timeout covers one RoundTrip including the body, and
 	// retryablehttp calls the client once per attempt: a per-attempt bound.
@@ -123,6 +135,7 @@ func New(cfg Config) (*Client, error) {
 
 	return &Client{
 		endpoint:       endpoint,
+		clientCert:     len(cfg.TLS.ClientCertPEM) > 0,
 		apiKey:         cfg.APIKey,
 		userAgent:      userAgent,
 		requestTimeout: timeout,
@@ -260,7 +273,11 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, &requestError{Method: method, Path: path, Attempts: int(st.attempts.Load()), Err: unwrapURLError(err)}
+		err = unwrapURLError(err)
+		if ce := certificateError(err, req.URL.Host, c.clientCert); ce != nil {
+			err = ce
+		}
+		return nil, &requestError{Method: method, Path: path, Attempts: int(st.attempts.Load()), Err: err}
 	}
 	defer resp.Body.Close()
 

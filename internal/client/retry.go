@@ -3,7 +3,6 @@ package client
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"io"
 	"math/rand/v2"
@@ -38,15 +37,9 @@ func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, erro
 // isTransientNetErr reports whether a transport error may go away on retry.
 func isTransientNetErr(err error) bool {
 	// A bad certificate or TLS setup will fail the same way every time.
-	var (
-		certVerify  *tls.CertificateVerificationError
-		recordHdr   tls.RecordHeaderError
-		unknownAuth x509.UnknownAuthorityError
-		hostname    x509.HostnameError
-		invalid     x509.CertificateInvalidError
-	)
-	if errors.As(err, &certVerify) || errors.As(err, &recordHdr) || errors.As(err, &unknownAuth) ||
-		errors.As(err, &hostname) || errors.As(err, &invalid) {
+	// So does the server refusing our client certificate (its TLS alert).
+	var certVerify *tls.CertificateVerificationError
+	if errors.As(err, &certVerify) || certificateError(err, "", false) != nil {
 		return false
 	}
 	// A name that does not resolve is a configuration error, unless the

@@ -67,6 +67,7 @@ type providerModel struct {
 	APIKey         types.String `tfsdk:"api_key"`
 	MaxRetries     types.Int64  `tfsdk:"max_retries"`
 	RequestTimeout types.String `tfsdk:"request_timeout"`
+	tlsModel
 }
 
 func (p *OpenClawProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -99,6 +100,9 @@ func (p *OpenClawProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 				Validators:  []validator.String{validators.Duration(time.Second, 10*time.Minute)},
 			},
 		},
+	}
+	for name, a := range tlsAttributes() {
+		resp.Schema.Attributes[name] = a
 	}
 }
 
@@ -154,6 +158,7 @@ func (p *OpenClawProvider) Configure(ctx context.Context, req provider.Configure
 		}
 		timeout = d
 	}
+	tlsConfig := tlsSettings(cfg.tlsModel, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -168,6 +173,7 @@ func (p *OpenClawProvider) Configure(ctx context.Context, req provider.Configure
 		UserAgent:      fmt.Sprintf("terraform-provider-openclaw/%s (+terraform %s)", p.version, req.TerraformVersion),
 		MaxRetries:     retries,
 		RequestTimeout: timeout,
+		TLS:            tlsConfig,
 	})
 	if err != nil {
 		resp.Diagnostics.AddError("Could not configure the OpenClaw client", err.Error())

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -28,6 +29,7 @@ import (
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/client"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/certs"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/keys"
 	"github.com/openclaw/terraform-provider-openclaw/internal/provider"
 )
@@ -89,6 +91,18 @@ type Options struct {
 	// LogWriter, when set, receives the control plane's JSON logs (tests
 	// assert that no secret reaches them).
 	LogWriter io.Writer
+	// TLS, when set, serves HTTPS from these files, re-read at every
+	// handshake (tests rotate them).
+	TLS *TLS
+}
+
+// TLS is the in-process control plane's HTTPS setup.
+type TLS struct {
+	CertFile, KeyFile string
+	// ClientCAFile turns on mutual TLS.
+	ClientCAFile string
+	// Admin is the TLS setup of ControlPlane.Client.
+	Admin client.TLSConfig
 }
 
 // External reports whether tests run against an external control plane.
@@ -109,7 +123,7 @@ func Start(t *testing.T, opts ...Options) *ControlPlane {
 		if key == "" {
 			t.Fatal("OPENCLAW_ENDPOINT is set but OPENCLAW_API_KEY is not: external acceptance tests need both")
 		}
-		return newControlPlane(t, os.Getenv("OPENCLAW_ENDPOINT"), key, nil)
+		return newControlPlane(t, os.Getenv("OPENCLAW_ENDPOINT"), key, nil, client.TLSConfig{})
 	}
 	if o.SimDelay == 0 {
 		o.SimDelay = 10 * time.Millisecond
@@ -134,6 +148,9 @@ func Start(t *testing.T, opts ...Options) *ControlPlane {
 		cancel()
 		t.Fatalf("start in-process control plane: %v", err)
 	}
+	if o.TLS != nil {
+		return startTLS(t, ctx, cancel, app, key, dataDir, o.TLS)
+	}
 	srv := httptest.NewServer(app.Server.Handler())
 	app.Server.Start(ctx)
 	t.Cleanup(func() {
@@ -143,13 +160,46 @@ func Start(t *testing.T, opts ...Options) *ControlPlane {
 			t.Errorf("close control plane: %v", err)
 		}
 	})
-	cp := newControlPlane(t, srv.URL, key, app)
+	cp := newControlPlane(t, srv.URL, key, app, client.TLSConfig{})
 	cp.DataDir = dataDir
 	return cp
 }
 
-func newControlPlane(t *testing.T, endpoint, key string, app *controlplane.App) *ControlPlane {
-	c, err := client.New(client.Config{Endpoint: endpoint, APIKey: key, UserAgent: "openclaw-acctest"})
+// startTLS serves app over HTTPS the way openclaw-controlplane does.
+func startTLS(t *testing.T, ctx context.Context, cancel context.CancelFunc, app *controlplane.App, key, dataDir string, o *TLS) *ControlPlane {
+	t.Helper()
+	// Every handshake re-reads the files, so a rotation is seen at once.
+	r, err := certs.New(certs.Config{CertFile: o.CertFile, KeyFile: o.KeyFile, ClientCAFile: o.ClientCAFile, CheckInterval: -1})
+	if err != nil {
+		cancel()
+		_ = app.Close()
+		t.Fatalf("TLS for the in-process control plane: %v", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		cancel()
+		_ = app.Close()
+		t.Fatal(err)
+	}
+	app.Server.Start(ctx)
+	exited := make(chan error, 1)
+	go func() { exited <- app.Serve(ctx, ln, controlplane.ServeOptions{TLS: r, DrainTimeout: 5 * time.Second}) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-exited; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+		if err := app.Close(); err != nil {
+			t.Errorf("close control plane: %v", err)
+		}
+	})
+	cp := newControlPlane(t, "https://"+ln.Addr().String(), key, app, o.Admin)
+	cp.DataDir = dataDir
+	return cp
+}
+
+func newControlPlane(t *testing.T, endpoint, key string, app *controlplane.App, tc client.TLSConfig) *ControlPlane {
+	c, err := client.New(client.Config{Endpoint: endpoint, APIKey: key, UserAgent: "openclaw-acctest", TLS: tc})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -58,8 +59,13 @@ func AddError(diags *diag.Diagnostics, action string, err error, fields Fields) 
 		apiErr  *client.APIError
 		opErr   *client.OperationError
 		waitErr *client.WaitError
+		certErr *client.CertificateError
 	)
 	switch {
+	case errors.As(err, &certErr):
+		diags.AddError(fmt.Sprintf("Could not %s: TLS connection to the control plane refused", action),
+			fmt.Sprintf("%s.\n\n%s\n\n(%v)", upperFirst(certErr.Detail), certificateHint(certErr), certErr.Err))
+		return
 	case errors.As(err, &waitErr) && errors.Is(err, context.DeadlineExceeded):
 		diags.AddError("Timed out waiting for the control plane", fmt.Sprintf(
 			"Could not %s in time: %s.\n\nThe operation goes on in the control plane. Raise the matching value in this resource's `timeouts` (for example `timeouts = { create = \"45m\" }`), then run `terraform apply` again.",
@@ -133,4 +139,38 @@ func hintFor(p api.Problem) string {
 		return "This is a control plane failure; it may succeed if retried. If it persists, quote the request ID to the operator."
 	}
 	return ""
+}
+
+// certificateHint names the provider setting (or control plane flag) that
+// fixes each kind of certificate failure.
+func certificateHint(e *client.CertificateError) string {
+	switch e.Reason {
+	case client.CertUnknownAuthority:
+		return "If the control plane's certificate comes from a private CA, give the provider that CA's certificate: `ca_cert_pem` or `ca_cert_file` (environment variables OPENCLAW_CA_CERT_PEM or OPENCLAW_CA_CERT_FILE)."
+	case client.CertNameMismatch:
+		return fmt.Sprintf("Set the provider's endpoint (OPENCLAW_ENDPOINT) to a name the certificate is valid for, or reissue the control plane's certificate with %q among its subject alternative names.", hostOnly(e.Host))
+	case client.CertExpired:
+		return "Renew the control plane's certificate (the control plane picks up renewed --tls-cert/--tls-key files without a restart). If it should be valid, check this machine's clock."
+	case client.CertClientRequired:
+		return "The control plane uses mutual TLS: set the provider's `client_cert_pem` and `client_key_pem` (or `client_cert_file` and `client_key_file`; environment variables OPENCLAW_CLIENT_CERT_PEM and OPENCLAW_CLIENT_KEY_PEM) to a certificate issued by the CA the control plane trusts (its --tls-client-ca). The API key is still needed."
+	case client.CertClientRejected:
+		return "Use a client certificate (`client_cert_pem`/`client_cert_file`) that is issued by the CA the control plane trusts (its --tls-client-ca), is not expired, and matches its key."
+	case client.CertNotTLS:
+		return "Use an http:// endpoint for a control plane without TLS (loopback only), or start the control plane with --tls-cert and --tls-key."
+	}
+	return "Check the control plane's certificate and the provider's ca_cert_pem or ca_cert_file."
+}
+
+func hostOnly(hostport string) string {
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		return h
+	}
+	return hostport
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }

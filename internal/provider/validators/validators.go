@@ -1,5 +1,5 @@
 // Package validators holds the plan-time validators the framework-validators
-// module does not provide: durations, URLs and OpenClaw versions.
+// module does not provide: durations, URLs, certificates and OpenClaw versions.
 package validators
 
 import (
@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
+	"github.com/openclaw/terraform-provider-openclaw/internal/api"
 	"github.com/openclaw/terraform-provider-openclaw/internal/ocversion"
 )
 
@@ -91,3 +92,15 @@ func (v multipleOf) ValidateInt64(_ context.Context, req validator.Int64Request,
 
 // Int64MultipleOf accepts multiples of n.
 func Int64MultipleOf(n int64) validator.Int64 { return multipleOf{n: n} }
+
+// CertificatePEM accepts PEM text holding one or more certificates, by the
+// rule the client and control plane load them with.
+func CertificatePEM() validator.String {
+	return stringFunc{
+		desc: "PEM-encoded certificates (-----BEGIN CERTIFICATE-----)",
+		check: func(s string) error {
+			_, err := api.ParseCertificatesPEM([]byte(s))
+			return err
+		},
+	}
+}
