@@ -2,14 +2,10 @@ package server
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/secrets"
-	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/simulator"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store"
-	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store/sqlstore"
 )
 
 // TestShutdownHandsOperationsBack: a replica stopped (SIGTERM) in the
@@ -19,20 +15,12 @@ import (
 // not move: only a released lease can be claimed.
 func TestShutdownHandsOperationsBack(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	kr, _, err := secrets.Load("", dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := sqlstore.Open(t.Context(), filepath.Join(dir, "cp.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
+	base := newTestServer(t) // its store, keyring and simulator, shared by both replicas
+	st := base.store
 	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
 	replica := func() *Server {
-		s, err := New(Config{Store: st, Keyring: kr, Simulator: simulator.New(simulator.Config{DataDir: dir}), Now: clock, PollInterval: time.Hour})
+		s, err := New(Config{Store: st, Keyring: base.keyring, Simulator: base.sim, Now: clock, PollInterval: time.Hour})
 		if err != nil {
 			t.Fatal(err)
 		}
