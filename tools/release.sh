@@ -23,6 +23,9 @@ cd "$root"
 
 fail() { echo "release check: $*" >&2; exit 1; }
 note() { echo "release: $*" >&2; }
+for tool in go gpg jq zip unzip sha256sum tar; do
+	command -v "$tool" >/dev/null || fail "$tool is not on PATH (Debian: apt-get install gnupg jq zip unzip)"
+done
 
 keydir="" workdir="" tmp="" selfdir=""
 cleanup() {
