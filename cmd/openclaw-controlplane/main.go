@@ -85,7 +85,7 @@ func serve(args []string, stderr io.Writer) error {
 	tlsCert := fs.String("tls-cert", env("OPENCLAW_TLS_CERT", ""), "serve HTTPS with this PEM certificate (chain) file, re-read when it changes (env OPENCLAW_TLS_CERT)")
 	tlsKey := fs.String("tls-key", env("OPENCLAW_TLS_KEY", ""), "PEM private key file of --tls-cert (env OPENCLAW_TLS_KEY)")
 	tlsClientCA := fs.String("tls-client-ca", env("OPENCLAW_TLS_CLIENT_CA", ""), "require client certificates issued by these PEM CAs (mutual TLS, in addition to API keys) (env OPENCLAW_TLS_CLIENT_CA)")
-	drainTimeout := fs.String("drain-timeout", env("OPENCLAW_DRAIN_TIMEOUT", controlplane.DefaultDrainTimeout.String()), "on SIGTERM, how long in-flight requests get to finish (env OPENCLAW_DRAIN_TIMEOUT)")
+	shutdownTimeout := fs.String("shutdown-timeout", env("OPENCLAW_SHUTDOWN_TIMEOUT", controlplane.DefaultShutdownTimeout.String()), "on SIGTERM, how long in-flight requests get to finish (env OPENCLAW_SHUTDOWN_TIMEOUT)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -99,9 +99,9 @@ func serve(args []string, stderr io.Writer) error {
 	if *simFail < 0 || *simFail > 1 {
 		return fmt.Errorf("--sim-failure-rate must be between 0 and 1, got %v", *simFail)
 	}
-	drain, err := time.ParseDuration(*drainTimeout)
+	drain, err := time.ParseDuration(*shutdownTimeout)
 	if err != nil || drain <= 0 {
-		return fmt.Errorf("--drain-timeout / OPENCLAW_DRAIN_TIMEOUT: %q is not a positive duration such as 20s", *drainTimeout)
+		return fmt.Errorf("--shutdown-timeout / OPENCLAW_SHUTDOWN_TIMEOUT: %q is not a positive duration such as 20s", *shutdownTimeout)
 	}
 	if (*tlsCert == "") != (*tlsKey == "") {
 		return errors.New("--tls-cert and --tls-key (OPENCLAW_TLS_CERT, OPENCLAW_TLS_KEY) go together: set both or neither")
@@ -173,7 +173,7 @@ func serve(args []string, stderr io.Writer) error {
 	if reloader == nil && !controlplane.IsLoopback(*listen) {
 		logger.Warn("serving plain HTTP on a non-loopback address: API keys cross the network unencrypted; set --tls-cert and --tls-key (or terminate TLS in a proxy in front)", "addr", *listen)
 	}
-	return app.Serve(ctx, ln, controlplane.ServeOptions{TLS: reloader, DrainTimeout: drain, Logger: logger})
+	return app.Serve(ctx, ln, controlplane.ServeOptions{TLS: reloader, ShutdownTimeout: drain, Logger: logger})
 }
 
 // redactDSN hides a password in a postgres URL for logs.

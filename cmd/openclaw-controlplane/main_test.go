@@ -139,7 +139,7 @@ func TestServeFlagErrors(t *testing.T) {
 	}{
 		{[]string{"--tls-cert", "a.crt"}, "--tls-cert and --tls-key"},
 		{[]string{"--tls-client-ca", "ca.pem"}, "--tls-client-ca (OPENCLAW_TLS_CLIENT_CA) needs TLS"},
-		{[]string{"--drain-timeout", "soon"}, "--drain-timeout"},
+		{[]string{"--shutdown-timeout", "soon"}, "--shutdown-timeout"},
 		{[]string{"--tls-cert", "/nonexistent.crt", "--tls-key", "/nonexistent.key"}, "no such file"},
 	} {
 		err := run(append([]string{"serve", "--data-dir", t.TempDir()}, c.args...), &syncBuffer{})

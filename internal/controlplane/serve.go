@@ -13,40 +13,40 @@ import (
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/certs"
 )
 
-// DefaultDrainTimeout bounds a graceful shutdown: in-flight requests get
+// DefaultShutdownTimeout bounds a graceful shutdown: in-flight requests get
 // this long to finish. It stays under the usual 30s a service manager or
 // Kubernetes waits between SIGTERM and SIGKILL.
-const DefaultDrainTimeout = 20 * time.Second
+const DefaultShutdownTimeout = 20 * time.Second
 
 // ServeOptions configure App.Serve.
 type ServeOptions struct {
 	// TLS, when set, serves HTTPS with the certificate of its files as they
 	// are at each handshake; nil serves plain HTTP.
 	TLS *certs.Reloader
-	// DrainTimeout bounds the graceful shutdown; default DefaultDrainTimeout.
-	DrainTimeout time.Duration
-	Logger       *slog.Logger
+	// ShutdownTimeout bounds the graceful shutdown; default DefaultShutdownTimeout.
+	ShutdownTimeout time.Duration
+	Logger          *slog.Logger
 	// Middleware, when set, wraps the API handler (tests observe requests
 	// with it).
 	Middleware func(http.Handler) http.Handler
 }
 
-// ErrDrainTimeout is returned by Serve when requests were still running
-// when the drain bound ran out (their connections were closed).
-var ErrDrainTimeout = errors.New("requests still running when the drain timeout ended; their connections were closed")
+// ErrShutdownTimeout is returned by Serve when requests were still running
+// when the shutdown timeout ran out (their connections were closed).
+var ErrShutdownTimeout = errors.New("requests still running when the shutdown timeout ended; their connections were closed")
 
 // Serve answers the API on ln until ctx ends, then shuts down gracefully:
 // it stops accepting connections, makes long-polls answer at once, and
-// waits up to DrainTimeout for in-flight requests. The operation engine
+// waits up to ShutdownTimeout for in-flight requests. The operation engine
 // (App.Server.Start) stops with its own context and hands its leases back.
 func (a *App) Serve(ctx context.Context, ln net.Listener, o ServeOptions) error {
 	logger := o.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	drain := o.DrainTimeout
+	drain := o.ShutdownTimeout
 	if drain <= 0 {
-		drain = DefaultDrainTimeout
+		drain = DefaultShutdownTimeout
 	}
 	handler := a.Server.Handler()
 	if o.Middleware != nil {
@@ -73,13 +73,13 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, o ServeOptions) error 
 		return err
 	case <-ctx.Done():
 	}
-	logger.Info("shutting down: draining in-flight requests", "drain_timeout", drain.String())
+	logger.Info("shutting down: draining in-flight requests", "shutdown_timeout", drain.String())
 	sctx, cancel := context.WithTimeout(context.Background(), drain)
 	defer cancel()
 	if err := hs.Shutdown(sctx); err != nil {
 		_ = hs.Close() // cut off what did not finish in time
 		if errors.Is(err, context.DeadlineExceeded) {
-			return fmt.Errorf("graceful shutdown after %s: %w", drain, ErrDrainTimeout)
+			return fmt.Errorf("graceful shutdown after %s: %w", drain, ErrShutdownTimeout)
 		}
 		return fmt.Errorf("graceful shutdown: %w", err)
 	}

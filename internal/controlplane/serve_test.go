@@ -50,7 +50,7 @@ func serve(t *testing.T, drain time.Duration) *served {
 		})
 	}
 	go func() {
-		s.exited <- app.Serve(ctx, ln, controlplane.ServeOptions{DrainTimeout: drain, Middleware: started})
+		s.exited <- app.Serve(ctx, ln, controlplane.ServeOptions{ShutdownTimeout: drain, Middleware: started})
 	}()
 	return s
 }
@@ -140,8 +140,8 @@ func TestServeDrainIsBounded(t *testing.T) {
 	s.stop()
 	select {
 	case err := <-s.exited:
-		if !errors.Is(err, controlplane.ErrDrainTimeout) {
-			t.Fatalf("Serve: %v, want ErrDrainTimeout", err)
+		if !errors.Is(err, controlplane.ErrShutdownTimeout) {
+			t.Fatalf("Serve: %v, want ErrShutdownTimeout", err)
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("the drain is not bounded")

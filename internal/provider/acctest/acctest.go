@@ -183,7 +183,9 @@ func startTLS(t *testing.T, ctx context.Context, cancel context.CancelFunc, app 
 	}
 	app.Server.Start(ctx)
 	exited := make(chan error, 1)
-	go func() { exited <- app.Serve(ctx, ln, controlplane.ServeOptions{TLS: r, DrainTimeout: 5 * time.Second}) }()
+	go func() {
+		exited <- app.Serve(ctx, ln, controlplane.ServeOptions{TLS: r, ShutdownTimeout: 5 * time.Second})
+	}()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-exited; err != nil {
