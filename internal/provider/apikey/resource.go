@@ -146,7 +146,7 @@ func (r *Resource) Schema(_ context.Context, _ resource.SchemaRequest, resp *res
 				Computed: true, Sensitive: true, Description: desc["secret"], PlanModifiers: keep,
 			},
 			"prefix":       schema.StringAttribute{Computed: true, Description: desc["prefix"], PlanModifiers: keep},
-			"status":       schema.StringAttribute{Computed: true, Description: desc["status"], PlanModifiers: keep},
+			"status":       schema.StringAttribute{Computed: true, Description: desc["resource.status"]},
 			"created_at":   schema.StringAttribute{Computed: true, Description: desc["created_at"], PlanModifiers: keep},
 			"last_used_at": schema.StringAttribute{Computed: true, Description: desc["last_used_at"]},
 		},
@@ -218,6 +218,7 @@ func (r *Resource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReques
 		if cfg.RotationPeriod.IsNull() {
 			plan.RotationDueAt = types.StringNull()
 		}
+		plan.Status = types.StringValue(api.KeyStatusActive) // a new key is active
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 		return
 	}
@@ -229,6 +230,9 @@ func (r *Resource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReques
 	// The secret is never readable: keep what creation returned (null
 	// after an import) instead of planning an unknown value.
 	plan.Secret = state.Secret
+	// A key in the state is active (Read removes any other), and changing
+	// its name, description or labels keeps it so.
+	plan.Status = types.StringValue(api.KeyStatusActive)
 	due := rotationDue(state.CreatedAt, plan.RotationPeriod)
 	switch {
 	case plan.RotationPeriod.IsUnknown():
