@@ -203,7 +203,7 @@ func (s *Server) updateEnvironment(w http.ResponseWriter, r *http.Request, p *pr
 	if req.StateVolumeGB != nil {
 		spec.StateVolumeGB = *req.StateVolumeGB
 		if errs = append(errs, api.ValidateStateVolume(spec.StateVolumeGB)...); len(errs) == 0 && spec.StateVolumeGB < old.StateVolumeGB {
-			errs = append(errs, fieldErr("state_volume_gb", "can only grow (from %d to %d GB refused): shrinking would lose gateway state; snapshot and restore into a new environment instead", old.StateVolumeGB, spec.StateVolumeGB))
+			errs = append(errs, fieldErr("state_volume_gb", "can only grow (from %d to %d GB refused): shrinking would lose gateway state; create a new environment with the smaller volume instead", old.StateVolumeGB, spec.StateVolumeGB))
 		}
 	}
 	if req.DesiredState != nil {

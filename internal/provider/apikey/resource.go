@@ -89,66 +89,66 @@ func cidrsValidators() []validator.Set {
 func (r *Resource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	keep := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
 	resp.Schema = schema.Schema{
-		Description: "A scoped, expiring API key for the OpenClaw control plane, for example one key per service or per environment. " +
+		MarkdownDescription: "A scoped, expiring API key for the OpenClaw control plane, for example one key per service or per environment. " +
 			"The secret is known only after creation and is stored in the Terraform state (mark outputs that expose it `sensitive`); " +
 			"to keep it out of the state altogether, use the `openclaw_api_key` ephemeral resource. Name, description and labels change in place; " +
 			"anything that changes what the key may do replaces it. With `rotation_period` the key is replaced once it is that old.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{Computed: true, Description: desc["id"], PlanModifiers: keep},
+			"id": schema.StringAttribute{Computed: true, MarkdownDescription: desc["id"], PlanModifiers: keep},
 			"name": schema.StringAttribute{
-				Required: true, Description: desc["name"], Validators: validators.Name(),
+				Required: true, MarkdownDescription: desc["name"], Validators: validators.Name(),
 			},
 			"description": schema.StringAttribute{
-				Optional: true, Computed: true, Default: stringdefault.StaticString(""), Description: desc["description"],
+				Optional: true, Computed: true, Default: stringdefault.StaticString(""), MarkdownDescription: desc["description"],
 				Validators: []validator.String{stringvalidator.LengthAtMost(api.MaxKeyDescription)},
 			},
 			"scopes": schema.SetAttribute{
-				Required: true, ElementType: types.StringType, Description: desc["scopes"], Validators: scopesValidators(),
+				Required: true, ElementType: types.StringType, MarkdownDescription: desc["scopes"], Validators: scopesValidators(),
 				PlanModifiers: []planmodifier.Set{setplanmodifier.RequiresReplace()},
 			},
 			"environment_id": schema.StringAttribute{
-				Optional: true, Description: desc["environment_id"],
+				Optional: true, MarkdownDescription: desc["environment_id"],
 				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"ttl": schema.StringAttribute{
-				Optional: true, Description: desc["ttl"],
+				Optional: true, MarkdownDescription: desc["ttl"],
 				Validators:    []validator.String{validators.Duration(api.MinKeyTTL, api.MaxKeyTTL)},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"expires_at": schema.StringAttribute{
-				Optional: true, Computed: true, Description: desc["expires_at"],
+				Optional: true, Computed: true, MarkdownDescription: desc["expires_at"],
 				Validators:    []validator.String{validators.RFC3339()},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplaceIfConfigured()},
 			},
 			"allowed_cidrs": schema.SetAttribute{
-				Optional: true, ElementType: types.StringType, Description: desc["allowed_cidrs"], Validators: cidrsValidators(),
+				Optional: true, ElementType: types.StringType, MarkdownDescription: desc["allowed_cidrs"], Validators: cidrsValidators(),
 				PlanModifiers: []planmodifier.Set{setplanmodifier.RequiresReplace()},
 			},
 			"rate_limit_per_minute": schema.Int64Attribute{
-				Optional: true, Computed: true, Default: int64default.StaticInt64(0), Description: desc["rate_limit"],
+				Optional: true, Computed: true, Default: int64default.StaticInt64(0), MarkdownDescription: desc["rate_limit"],
 				Validators:    []validator.Int64{int64validator.Between(0, api.MaxKeyRatePerMin)},
 				PlanModifiers: []planmodifier.Int64{int64planmodifier.RequiresReplace()},
 			},
 			"labels": schema.MapAttribute{
-				Optional: true, ElementType: types.StringType, Description: desc["labels"], Validators: validators.Labels(),
+				Optional: true, ElementType: types.StringType, MarkdownDescription: desc["labels"], Validators: validators.Labels(),
 			},
 			"rotation_period": schema.StringAttribute{
-				Optional: true, Description: desc["rotation_period"],
+				Optional: true, MarkdownDescription: desc["rotation_period"],
 				Validators: []validator.String{validators.Duration(api.MinKeyTTL, api.MaxKeyTTL)},
 			},
 			"revoke_grace_period": schema.StringAttribute{
-				Optional: true, Description: desc["revoke_grace_period"],
+				Optional: true, MarkdownDescription: desc["revoke_grace_period"],
 				Validators: []validator.String{validators.Duration(0, api.MaxRevokeGracePeriod)},
 			},
-			"rotation_due_at": schema.StringAttribute{Computed: true, Description: desc["rotation_due_at"]},
+			"rotation_due_at": schema.StringAttribute{Computed: true, MarkdownDescription: desc["rotation_due_at"]},
 			"secret": schema.StringAttribute{
-				Computed: true, Sensitive: true, Description: desc["secret"], PlanModifiers: keep,
+				Computed: true, Sensitive: true, MarkdownDescription: desc["secret"], PlanModifiers: keep,
 			},
-			"prefix":       schema.StringAttribute{Computed: true, Description: desc["prefix"], PlanModifiers: keep},
-			"status":       schema.StringAttribute{Computed: true, Description: desc["resource.status"]},
-			"created_at":   schema.StringAttribute{Computed: true, Description: desc["created_at"], PlanModifiers: keep},
-			"last_used_at": schema.StringAttribute{Computed: true, Description: desc["last_used_at"]},
+			"prefix":       schema.StringAttribute{Computed: true, MarkdownDescription: desc["prefix"], PlanModifiers: keep},
+			"status":       schema.StringAttribute{Computed: true, MarkdownDescription: desc["resource.status"]},
+			"created_at":   schema.StringAttribute{Computed: true, MarkdownDescription: desc["created_at"], PlanModifiers: keep},
+			"last_used_at": schema.StringAttribute{Computed: true, MarkdownDescription: desc["last_used_at"]},
 		},
 	}
 }

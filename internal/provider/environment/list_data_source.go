@@ -39,27 +39,27 @@ func (d *ListDataSource) Configure(_ context.Context, req datasource.ConfigureRe
 
 func (d *ListDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		Description: "Lists OpenClaw environments, oldest first, optionally filtered by name, labels and region. Every page of the API is read.",
+		MarkdownDescription: "Lists OpenClaw environments, oldest first, optionally filtered by name, labels and region. Every page of the API is read.",
 		Attributes: map[string]schema.Attribute{
 			"name": schema.StringAttribute{
-				Optional:    true,
-				Description: "Only the environment with exactly this name.",
-				Validators:  validators.Name(),
+				Optional:            true,
+				MarkdownDescription: "Only the environment with exactly this name.",
+				Validators:          validators.Name(),
 			},
 			"labels": schema.MapAttribute{
-				Optional:    true,
-				ElementType: types.StringType,
-				Description: "Only environments carrying all of these labels with these values.",
-				Validators:  validators.Labels(),
+				Optional:            true,
+				ElementType:         types.StringType,
+				MarkdownDescription: "Only environments carrying all of these labels with these values.",
+				Validators:          validators.Labels(),
 			},
 			"region": schema.StringAttribute{
-				Optional:    true,
-				Description: "Only environments in this region.",
+				Optional:            true,
+				MarkdownDescription: "Only environments in this region.",
 			},
 			"environments": schema.ListNestedAttribute{
-				Computed:     true,
-				Description:  "The matching environments.",
-				NestedObject: schema.NestedAttributeObject{Attributes: computedAttributes()},
+				Computed:            true,
+				MarkdownDescription: "The matching environments.",
+				NestedObject:        schema.NestedAttributeObject{Attributes: computedAttributes()},
 			},
 		},
 	}
