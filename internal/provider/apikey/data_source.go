@@ -23,18 +23,12 @@ var (
 // DataSource is the openclaw_api_key data source: metadata only, never the
 // secret (the control plane does not have it).
 type DataSource struct {
-	data *shared.ProviderData
+	shared.DataSourceBase
 }
 
 // NewDataSource is the factory the provider registers.
-func NewDataSource() datasource.DataSource { return &DataSource{} }
-
-func (d *DataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_api_key"
-}
-
-func (d *DataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = shared.FromProviderData(req.ProviderData, &resp.Diagnostics)
+func NewDataSource() datasource.DataSource {
+	return &DataSource{shared.DataSourceBase{TypeName: "_api_key"}}
 }
 
 func (d *DataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
@@ -93,10 +87,10 @@ func (d *DataSource) Read(ctx context.Context, req datasource.ReadRequest, resp 
 	)
 	if known(m.ID) {
 		lookup = fmt.Sprintf("read API key %s", m.ID.ValueString())
-		k, err = d.data.Client.GetAPIKey(ctx, m.ID.ValueString())
+		k, err = d.Data().Client.GetAPIKey(ctx, m.ID.ValueString())
 	} else {
 		lookup = fmt.Sprintf("find API key named %q", m.Name.ValueString())
-		k, err = d.data.Client.FindAPIKeyByName(ctx, m.Name.ValueString())
+		k, err = d.Data().Client.FindAPIKeyByName(ctx, m.Name.ValueString())
 	}
 	if err != nil {
 		shared.AddError(&resp.Diagnostics, lookup, err, shared.Fields{})

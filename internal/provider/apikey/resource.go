@@ -46,20 +46,14 @@ var (
 
 // Resource is openclaw_api_key.
 type Resource struct {
-	data *shared.ProviderData
+	shared.ResourceBase
 	// now is the clock rotation is judged by (unit tests set it).
 	now func() time.Time
 }
 
 // NewResource is the factory the provider registers.
-func NewResource() resource.Resource { return &Resource{now: time.Now} }
-
-func (r *Resource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_api_key"
-}
-
-func (r *Resource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = shared.FromProviderData(req.ProviderData, &resp.Diagnostics)
+func NewResource() resource.Resource {
+	return &Resource{ResourceBase: shared.ResourceBase{TypeName: "_api_key"}, now: time.Now}
 }
 
 // scopeValidator names a bad scope and lists the valid ones.
@@ -286,7 +280,7 @@ func (r *Resource) Create(ctx context.Context, req resource.CreateRequest, resp 
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	created, err := r.data.Client.CreateAPIKey(ctx, body)
+	created, err := r.ProviderData().Client.CreateAPIKey(ctx, body)
 	if err != nil {
 		shared.AddError(&resp.Diagnostics, fmt.Sprintf("create API key %q", body.Name), err, apiFields)
 		return
@@ -304,7 +298,7 @@ func (r *Resource) Read(ctx context.Context, req resource.ReadRequest, resp *res
 		return
 	}
 	id := state.ID.ValueString()
-	k, err := r.data.Client.GetAPIKey(ctx, id)
+	k, err := r.ProviderData().Client.GetAPIKey(ctx, id)
 	if errors.Is(err, client.ErrNotFound) {
 		tflog.Warn(ctx, "API key is gone from the control plane; removing it from state", map[string]any{"id": id})
 		resp.State.RemoveResource(ctx)
@@ -357,11 +351,11 @@ func (r *Resource) Update(ctx context.Context, req resource.UpdateRequest, resp 
 		err error
 	)
 	if changed {
-		k, err = r.data.Client.UpdateAPIKey(ctx, id, body)
+		k, err = r.ProviderData().Client.UpdateAPIKey(ctx, id, body)
 	} else {
 		// Only Terraform-side settings changed (rotation_period,
 		// revoke_grace_period): refresh the computed values.
-		k, err = r.data.Client.GetAPIKey(ctx, id)
+		k, err = r.ProviderData().Client.GetAPIKey(ctx, id)
 	}
 	if err != nil {
 		shared.AddError(&resp.Diagnostics, fmt.Sprintf("update API key %q (%s)", state.Name.ValueString(), id), err, apiFields)
@@ -386,7 +380,7 @@ func (r *Resource) Delete(ctx context.Context, req resource.DeleteRequest, resp 
 		return
 	}
 	id := state.ID.ValueString()
-	_, err = r.data.Client.RevokeAPIKey(ctx, id, grace)
+	_, err = r.ProviderData().Client.RevokeAPIKey(ctx, id, grace)
 	if err != nil && !errors.Is(err, client.ErrNotFound) {
 		shared.AddError(&resp.Diagnostics, fmt.Sprintf("revoke API key %q (%s)", state.Name.ValueString(), id), err, apiFields)
 	}
@@ -397,7 +391,7 @@ func (r *Resource) Delete(ctx context.Context, req resource.DeleteRequest, resp 
 func (r *Resource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	id := req.ID
 	if !strings.HasPrefix(id, "key_") {
-		k, err := r.data.Client.FindAPIKeyByName(ctx, id)
+		k, err := r.ProviderData().Client.FindAPIKeyByName(ctx, id)
 		if err != nil {
 			shared.AddError(&resp.Diagnostics, fmt.Sprintf("import API key %q (not a key_ ID, so looked up by name)", id), err, shared.Fields{})
 			return

@@ -22,18 +22,12 @@ var (
 
 // DataSource is the openclaw_environment data source.
 type DataSource struct {
-	data *shared.ProviderData
+	shared.DataSourceBase
 }
 
 // NewDataSource is the factory the provider registers.
-func NewDataSource() datasource.DataSource { return &DataSource{} }
-
-func (d *DataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_environment"
-}
-
-func (d *DataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = shared.FromProviderData(req.ProviderData, &resp.Diagnostics)
+func NewDataSource() datasource.DataSource {
+	return &DataSource{shared.DataSourceBase{TypeName: "_environment"}}
 }
 
 // computedAttributes are the environment's attributes as data source
@@ -108,10 +102,10 @@ func (d *DataSource) Read(ctx context.Context, req datasource.ReadRequest, resp 
 	)
 	if known(m.ID) {
 		lookup = fmt.Sprintf("read environment %s", m.ID.ValueString())
-		env, err = d.data.Client.GetEnvironment(ctx, m.ID.ValueString())
+		env, err = d.Data().Client.GetEnvironment(ctx, m.ID.ValueString())
 	} else {
 		lookup = fmt.Sprintf("find environment named %q", m.Name.ValueString())
-		env, err = d.data.Client.FindEnvironmentByName(ctx, m.Name.ValueString())
+		env, err = d.Data().Client.FindEnvironmentByName(ctx, m.Name.ValueString())
 	}
 	if err != nil {
 		shared.AddError(&resp.Diagnostics, lookup, err, shared.Fields{})

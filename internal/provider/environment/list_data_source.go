@@ -16,25 +16,19 @@ var _ datasource.DataSourceWithConfigure = (*ListDataSource)(nil)
 
 // ListDataSource is the openclaw_environments data source.
 type ListDataSource struct {
-	data *shared.ProviderData
+	shared.DataSourceBase
 }
 
 // NewListDataSource is the factory the provider registers.
-func NewListDataSource() datasource.DataSource { return &ListDataSource{} }
+func NewListDataSource() datasource.DataSource {
+	return &ListDataSource{shared.DataSourceBase{TypeName: "_environments"}}
+}
 
 type listModel struct {
 	Name         types.String `tfsdk:"name"`
 	Labels       types.Map    `tfsdk:"labels"`
 	Region       types.String `tfsdk:"region"`
 	Environments types.List   `tfsdk:"environments"`
-}
-
-func (d *ListDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_environments"
-}
-
-func (d *ListDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = shared.FromProviderData(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *ListDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
@@ -75,7 +69,7 @@ func (d *ListDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 	if known(m.Labels) {
 		resp.Diagnostics.Append(m.Labels.ElementsAs(ctx, &opts.Labels, false)...)
 	}
-	envs, err := d.data.Client.ListEnvironments(ctx, opts)
+	envs, err := d.Data().Client.ListEnvironments(ctx, opts)
 	if err != nil {
 		shared.AddError(&resp.Diagnostics, "list environments", err, shared.Fields{})
 		return

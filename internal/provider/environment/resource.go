@@ -53,9 +53,9 @@ type Resource struct {
 // NewResource is the factory the provider registers.
 func NewResource() resource.Resource {
 	return &Resource{shared.Lifecycle[resourceModel, *resourceModel, api.Environment]{
-		TypeName: "_environment",
-		Noun:     "environment",
-		Fields:   apiFields,
+		ResourceBase: shared.ResourceBase{TypeName: "_environment"},
+		Noun:         "environment",
+		Fields:       apiFields,
 		CreateAPI: func(ctx context.Context, c *client.Client, plan, cfg *resourceModel, diags *diag.Diagnostics) (*api.Operation, error) {
 			secrets, d := shared.StringMap(ctx, cfg.SecretsWO)
 			diags.Append(d...)

@@ -21,18 +21,12 @@ var (
 
 // DataSource is the openclaw_gpu_pool data source.
 type DataSource struct {
-	data *shared.ProviderData
+	shared.DataSourceBase
 }
 
 // NewDataSource is the factory the provider registers.
-func NewDataSource() datasource.DataSource { return &DataSource{} }
-
-func (d *DataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_gpu_pool"
-}
-
-func (d *DataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = shared.FromProviderData(req.ProviderData, &resp.Diagnostics)
+func NewDataSource() datasource.DataSource {
+	return &DataSource{shared.DataSourceBase{TypeName: "_gpu_pool"}}
 }
 
 func (d *DataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
@@ -102,10 +96,10 @@ func (d *DataSource) Read(ctx context.Context, req datasource.ReadRequest, resp 
 	)
 	if known(m.ID) {
 		lookup = fmt.Sprintf("read GPU pool %s", m.ID.ValueString())
-		pool, err = d.data.Client.GetGPUPool(ctx, m.ID.ValueString())
+		pool, err = d.Data().Client.GetGPUPool(ctx, m.ID.ValueString())
 	} else {
 		lookup = fmt.Sprintf("find GPU pool %q in environment %s", m.Name.ValueString(), m.EnvironmentID.ValueString())
-		pool, err = d.data.Client.FindGPUPool(ctx, m.EnvironmentID.ValueString(), m.Name.ValueString())
+		pool, err = d.Data().Client.FindGPUPool(ctx, m.EnvironmentID.ValueString(), m.Name.ValueString())
 	}
 	if err != nil {
 		shared.AddError(&resp.Diagnostics, lookup, err, shared.Fields{})

@@ -23,11 +23,13 @@ var _ datasource.DataSourceWithConfigure = (*GPUTypesDataSource)(nil)
 
 // GPUTypesDataSource is openclaw_gpu_types.
 type GPUTypesDataSource struct {
-	data *shared.ProviderData
+	shared.DataSourceBase
 }
 
 // NewGPUTypesDataSource is the factory the provider registers.
-func NewGPUTypesDataSource() datasource.DataSource { return &GPUTypesDataSource{} }
+func NewGPUTypesDataSource() datasource.DataSource {
+	return &GPUTypesDataSource{shared.DataSourceBase{TypeName: "_gpu_types"}}
+}
 
 type gpuTypesModel struct {
 	Region         types.String  `tfsdk:"region"`
@@ -55,14 +57,6 @@ var offerAttrTypes = map[string]attr.Type{
 	"capacity_type":  types.StringType,
 	"hourly_price":   types.Float64Type,
 	"available_gpus": types.Int64Type,
-}
-
-func (d *GPUTypesDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_gpu_types"
-}
-
-func (d *GPUTypesDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = shared.FromProviderData(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *GPUTypesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
@@ -98,7 +92,7 @@ func (d *GPUTypesDataSource) Read(ctx context.Context, req datasource.ReadReques
 		return
 	}
 	// Live availability: read the catalog now, not from the plan-time cache.
-	catalog, err := d.data.Client.ListGPUTypes(ctx)
+	catalog, err := d.Data().Client.ListGPUTypes(ctx)
 	if err != nil {
 		shared.AddError(&resp.Diagnostics, "list GPU types", err, shared.Fields{})
 		return

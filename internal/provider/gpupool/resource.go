@@ -49,9 +49,9 @@ type Resource struct {
 // NewResource is the factory the provider registers.
 func NewResource() resource.Resource {
 	return &Resource{shared.Lifecycle[resourceModel, *resourceModel, api.GPUPool]{
-		TypeName: "_gpu_pool",
-		Noun:     "GPU pool",
-		Fields:   apiFields,
+		ResourceBase: shared.ResourceBase{TypeName: "_gpu_pool"},
+		Noun:         "GPU pool",
+		Fields:       apiFields,
 		CreateAPI: func(ctx context.Context, c *client.Client, plan, _ *resourceModel, diags *diag.Diagnostics) (*api.Operation, error) {
 			body, d := plan.toCreate(ctx)
 			if diags.Append(d...); diags.HasError() {

@@ -17,11 +17,13 @@ var _ datasource.DataSourceWithConfigure = (*DataSource)(nil)
 
 // DataSource is openclaw_regions.
 type DataSource struct {
-	data *shared.ProviderData
+	shared.DataSourceBase
 }
 
 // NewDataSource is the factory the provider registers.
-func NewDataSource() datasource.DataSource { return &DataSource{} }
+func NewDataSource() datasource.DataSource {
+	return &DataSource{shared.DataSourceBase{TypeName: "_regions"}}
+}
 
 type model struct {
 	AvailableOnly types.Bool `tfsdk:"available_only"`
@@ -41,14 +43,6 @@ var regionAttrTypes = map[string]attr.Type{
 	"display_name": types.StringType,
 	"location":     types.StringType,
 	"available":    types.BoolType,
-}
-
-func (d *DataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_regions"
-}
-
-func (d *DataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = shared.FromProviderData(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *DataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
@@ -84,7 +78,7 @@ func (d *DataSource) Read(ctx context.Context, req datasource.ReadRequest, resp 
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	regions, err := d.data.Caches.Regions(ctx)
+	regions, err := d.Data().Caches.Regions(ctx)
 	if err != nil {
 		shared.AddError(&resp.Diagnostics, "list regions", err, shared.Fields{})
 		return

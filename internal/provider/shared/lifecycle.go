@@ -32,8 +32,7 @@ type Lifecycle[M any, PM interface {
 	*M
 	Model
 }, T any] struct {
-	// TypeName is the suffix after the provider's name ("_gpu_pool").
-	TypeName string
+	ResourceBase
 	// Noun names the family in messages ("GPU pool").
 	Noun string
 	// Fields places API validation errors on attributes.
@@ -58,19 +57,24 @@ type Lifecycle[M any, PM interface {
 	// Removed reports a failed create after which the control plane kept
 	// nothing (so nothing stays in state either). Optional.
 	Removed func(error) bool
+}
 
-	data *ProviderData
+// ResourceBase is the Metadata and Configure every resource shares.
+type ResourceBase struct {
+	// TypeName is the suffix after the provider's name ("_gpu_pool").
+	TypeName string
+	data     *ProviderData
 }
 
 // ProviderData is the configured provider, nil before Configure.
-func (l *Lifecycle[M, PM, T]) ProviderData() *ProviderData { return l.data }
+func (b *ResourceBase) ProviderData() *ProviderData { return b.data }
 
-func (l *Lifecycle[M, PM, T]) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + l.TypeName
+func (b *ResourceBase) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + b.TypeName
 }
 
-func (l *Lifecycle[M, PM, T]) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	l.data = FromProviderData(req.ProviderData, &resp.Diagnostics)
+func (b *ResourceBase) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	b.data = FromProviderData(req.ProviderData, &resp.Diagnostics)
 }
 
 func (l *Lifecycle[M, PM, T]) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
