@@ -142,3 +142,27 @@ func TestTLSConfigRefusesBadInput(t *testing.T) {
 		}
 	}
 }
+
+type roundTripperFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TLS settings go onto a copy of the caller's transport, never the caller's
+// own; a transport they cannot be set on is refused rather than ignored.
+func TestTLSOnCallersTransport(t *testing.T) {
+	t.Parallel()
+	ca := testpki.NewCA(t, "ca")
+	base := &http.Transport{}
+	if _, err := New(Config{Endpoint: "https://127.0.0.1", HTTPClient: &http.Client{Transport: base}, TLS: TLSConfig{CACertPEM: ca.CertPEM}}); err != nil {
+		t.Fatal(err)
+	}
+	// (Transport.Clone itself sets HTTP/2 defaults on the original.)
+	if base.TLSClientConfig != nil && (base.TLSClientConfig.RootCAs != nil || base.TLSClientConfig.MinVersion != 0) {
+		t.Error("the caller's transport got the TLS settings")
+	}
+	custom := roundTripperFunc(func(*http.Request) (*http.Response, error) { return nil, errors.New("unused") })
+	_, err := New(Config{Endpoint: "https://127.0.0.1", HTTPClient: &http.Client{Transport: custom}, TLS: TLSConfig{CACertPEM: ca.CertPEM}})
+	if err == nil || !strings.Contains(err.Error(), "TLS settings need an *http.Transport") {
+		t.Fatalf("custom transport with TLS settings: %v", err)
+	}
+}
