@@ -62,7 +62,7 @@ func TestListQueriesConstant(t *testing.T) {
 			}
 			now := time.Now()
 			id := fmt.Sprintf("env_%026d", len(items))
-			if err := counter.Store.CreateResource(ctx, &store.Resource{Kind: store.KindEnvironment, ID: id, Name: fmt.Sprintf("e%d", len(items)),
+			if err := counter.CreateResource(ctx, &store.Resource{Kind: store.KindEnvironment, ID: id, Name: fmt.Sprintf("e%d", len(items)),
 				Spec: mustJSON(envSpec{Region: "us-east"}), Status: mustJSON(envStatus{Status: api.EnvStatusRunning}), Labels: map[string]string{}, CreatedAt: now, UpdatedAt: now}); err != nil {
 				t.Fatal(err)
 			}
@@ -70,7 +70,7 @@ func TestListQueriesConstant(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := counter.Store.PutSecrets(ctx, id, sealed); err != nil {
+			if err := counter.PutSecrets(ctx, id, sealed); err != nil {
 				t.Fatal(err)
 			}
 		}
