@@ -45,15 +45,14 @@ func TestShutdownHandsOperationsBack(t *testing.T) {
 	}
 
 	a.Start(context.Background())
-	select {
-	case <-started:
-	case <-time.After(10 * time.Second):
-		t.Fatal("replica a never started a step")
+	for range ids { // every claimed step is running
+		select {
+		case <-started:
+		case <-time.After(10 * time.Second):
+			t.Fatal("replica a did not start every step")
+		}
 	}
 	a.Close() // what SIGTERM does: cancel the engine and wait for it
-	if n := len(started); n > 0 {
-		t.Errorf("%d more steps started after the shutdown began; claimed operations are handed back, not run", n)
-	}
 
 	for _, id := range ids {
 		op, err := st.GetOperation(t.Context(), id)

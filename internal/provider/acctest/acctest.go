@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -77,6 +78,54 @@ type ControlPlane struct {
 	DataDir string
 	// Client is an admin client, for changes behind Terraform's back.
 	Client *client.Client
+	// Requests counts the requests the in-process control plane served.
+	Requests *RequestCounter
+}
+
+// RequestCounter counts requests by method and route pattern
+// ("GET /v1/environments/{id}").
+type RequestCounter struct {
+	mu     sync.Mutex
+	counts map[string]int
+}
+
+// Reset forgets what was counted so far.
+func (c *RequestCounter) Reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.counts = map[string]int{}
+}
+
+// Counts returns a copy of the counts so far.
+func (c *RequestCounter) Counts() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]int, len(c.counts))
+	for k, v := range c.counts {
+		out[k] = v
+	}
+	return out
+}
+
+// idSegment is a path segment holding an object ID (env_<ulid>).
+var idSegment = regexp.MustCompile(`^[a-z]+_[0-9a-z]{26}$`)
+
+func (c *RequestCounter) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		segs := strings.Split(r.URL.Path, "/")
+		for i, seg := range segs {
+			if idSegment.MatchString(seg) {
+				segs[i] = "{id}"
+			}
+		}
+		c.mu.Lock()
+		if c.counts == nil {
+			c.counts = map[string]int{}
+		}
+		c.counts[r.Method+" "+strings.Join(segs, "/")]++
+		c.mu.Unlock()
+		next.ServeHTTP(w, r)
+	})
 }
 
 // Options tune an in-process control plane.
@@ -148,10 +197,11 @@ func Start(t *testing.T, opts ...Options) *ControlPlane {
 		cancel()
 		t.Fatalf("start in-process control plane: %v", err)
 	}
+	requests := &RequestCounter{}
 	if o.TLS != nil {
-		return startTLS(t, ctx, cancel, app, key, dataDir, o.TLS)
+		return startTLS(t, ctx, cancel, app, key, dataDir, o.TLS, requests)
 	}
-	srv := httptest.NewServer(app.Server.Handler())
+	srv := httptest.NewServer(requests.wrap(app.Server.Handler()))
 	app.Server.Start(ctx)
 	t.Cleanup(func() {
 		srv.Close()
@@ -162,11 +212,12 @@ func Start(t *testing.T, opts ...Options) *ControlPlane {
 	})
 	cp := newControlPlane(t, srv.URL, key, app, client.TLSConfig{})
 	cp.DataDir = dataDir
+	cp.Requests = requests
 	return cp
 }
 
 // startTLS serves app over HTTPS the way openclaw-controlplane does.
-func startTLS(t *testing.T, ctx context.Context, cancel context.CancelFunc, app *controlplane.App, key, dataDir string, o *TLS) *ControlPlane {
+func startTLS(t *testing.T, ctx context.Context, cancel context.CancelFunc, app *controlplane.App, key, dataDir string, o *TLS, requests *RequestCounter) *ControlPlane {
 	t.Helper()
 	// Every handshake re-reads the files, so a rotation is seen at once.
 	r, err := certs.New(certs.Config{CertFile: o.CertFile, KeyFile: o.KeyFile, ClientCAFile: o.ClientCAFile, CheckInterval: -1})
@@ -197,6 +248,7 @@ func startTLS(t *testing.T, ctx context.Context, cancel context.CancelFunc, app 
 	})
 	cp := newControlPlane(t, "https://"+ln.Addr().String(), key, app, o.Admin)
 	cp.DataDir = dataDir
+	cp.Requests = requests
 	return cp
 }
 
