@@ -8,11 +8,10 @@ import (
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store"
 )
 
-// TestShutdownHandsOperationsBack: a replica stopped (SIGTERM) in the
-// middle of a batch gives back the lease of the step it was running and of
-// every operation it had claimed but not started (without starting them), so another replica claims
-// them at the same instant instead of after the 30s lease. The clock does
-// not move: only a released lease can be claimed.
+// TestShutdownHandsOperationsBack: a replica stopped (SIGTERM) while its
+// workers run steps gives back every lease, so another replica claims the
+// operations at the same instant instead of after the 30s lease. The clock
+// does not move: only a released lease can be claimed.
 func TestShutdownHandsOperationsBack(t *testing.T) {
 	t.Parallel()
 	base := newTestServer(t) // its store, keyring and simulator, shared by both replicas
