@@ -28,6 +28,7 @@ var titles = map[string]string{
 	api.CodePermissionDenied:   "Permission denied",
 	api.CodeNoCapacity:         "No capacity",
 	api.CodeInternal:           "Internal error",
+	api.CodeMethodNotAllowed:   "Method not allowed",
 }
 
 func newError(status int, code, detail string) *apiError {
