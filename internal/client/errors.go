@@ -71,6 +71,8 @@ type APIError struct {
 	Method    string
 	Path      string
 	RequestID string
+	// Attempts is how many times the request was sent (retries included).
+	Attempts int
 }
 
 // Error reads like
@@ -81,6 +83,9 @@ func (e *APIError) Error() string {
 	writeProblemDetail(&b, e.Problem, e.StatusCode)
 	if e.RequestID != "" {
 		fmt.Fprintf(&b, " (request %s)", e.RequestID)
+	}
+	if e.Attempts > 1 {
+		fmt.Fprintf(&b, " (after %d attempts)", e.Attempts)
 	}
 	return b.String()
 }

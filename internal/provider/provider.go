@@ -67,6 +67,7 @@ type providerModel struct {
 	APIKey         types.String `tfsdk:"api_key"`
 	MaxRetries     types.Int64  `tfsdk:"max_retries"`
 	RequestTimeout types.String `tfsdk:"request_timeout"`
+	SkipCredCheck  types.Bool   `tfsdk:"skip_credentials_validation"`
 }
 
 func (p *OpenClawProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -97,6 +98,12 @@ func (p *OpenClawProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 				Optional:    true,
 				Description: fmt.Sprintf("Timeout of each HTTP request, as a Go duration such as `30s` or `2m`. Waiting for an operation is bounded by the resource's `timeouts`, not by this. Falls back to `OPENCLAW_REQUEST_TIMEOUT`; default `%s`.", defaultRequestTimeout),
 				Validators:  []validator.String{validators.Duration(time.Second, 10*time.Minute)},
+			},
+			"skip_credentials_validation": schema.BoolAttribute{
+				Optional: true,
+				Description: "Skip the check of `endpoint` and `api_key` (one `GET /v1/whoami`) made when the provider is configured, for those who must plan without a reachable control plane. " +
+					"Plan-time checks that need the control plane (regions, GPU types, referenced environments) then report a warning instead of running. " +
+					"Falls back to `" + EnvSkipCredentialsValidation + "`; default `false`.",
 			},
 		},
 	}
@@ -154,6 +161,17 @@ func (p *OpenClawProvider) Configure(ctx context.Context, req provider.Configure
 		}
 		timeout = d
 	}
+	skipCheck := false
+	switch raw := os.Getenv(EnvSkipCredentialsValidation); {
+	case !cfg.SkipCredCheck.IsNull() && !cfg.SkipCredCheck.IsUnknown():
+		skipCheck = cfg.SkipCredCheck.ValueBool()
+	case raw != "":
+		b, err := strconv.ParseBool(raw)
+		if err != nil {
+			resp.Diagnostics.AddError("Invalid "+EnvSkipCredentialsValidation, fmt.Sprintf("%s must be true or false, got %q.", EnvSkipCredentialsValidation, raw))
+		}
+		skipCheck = b
+	}
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -174,7 +192,23 @@ func (p *OpenClawProvider) Configure(ctx context.Context, req provider.Configure
 		return
 	}
 	tflog.Debug(ctx, "configured OpenClaw client", map[string]any{"endpoint": endpoint, "max_retries": maxRetries, "request_timeout": timeout.String()})
-	data := &shared.ProviderData{Client: c, Caches: shared.NewCaches(c)}
+	data := &shared.ProviderData{Client: c, Caches: shared.NewCaches(c), CredentialsUnchecked: skipCheck}
+	if !skipCheck {
+		// Fewer retries than for real work: a wrong endpoint should fail in
+		// seconds, not after the full backoff.
+		check, err := client.New(client.Config{Endpoint: endpoint, APIKey: apiKey, UserAgent: fmt.Sprintf("terraform-provider-openclaw/%s (+terraform %s)", p.version, req.TerraformVersion),
+			MaxRetries: min(retries, 2), RequestTimeout: min(timeout, 30*time.Second)})
+		if err != nil {
+			resp.Diagnostics.AddError("Could not configure the OpenClaw client", err.Error())
+			return
+		}
+		data.Identity = checkCredentials(ctx, check, endpoint, apiKey,
+			source{attr: "endpoint", env: EnvEndpoint, fromEnv: cfg.Endpoint.IsNull()},
+			source{attr: "api_key", env: EnvAPIKey, fromEnv: cfg.APIKey.IsNull()}, time.Now(), &resp.Diagnostics)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+	}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 	resp.EphemeralResourceData = data

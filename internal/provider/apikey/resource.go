@@ -212,6 +212,7 @@ func (r *Resource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReques
 			return
 		}
 		r.checkNewExpiry(&cfg, now, resp)
+		shared.CheckEnvironmentReference(ctx, r.data, path.Root("environment_id"), cfg.EnvironmentID, &resp.Diagnostics)
 		if known(cfg.RotationPeriod) && !cfg.ExpiresAt.IsNull() {
 			checkRotationFits(&cfg, now, &resp.Diagnostics)
 		}
@@ -225,6 +226,9 @@ func (r *Resource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReques
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
+	}
+	if !plan.EnvironmentID.Equal(state.EnvironmentID) {
+		shared.CheckEnvironmentReference(ctx, r.data, path.Root("environment_id"), plan.EnvironmentID, &resp.Diagnostics)
 	}
 	// The secret is never readable: keep what creation returned (null
 	// after an import) instead of planning an unknown value.

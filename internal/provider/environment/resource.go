@@ -306,7 +306,7 @@ func (r *Resource) checkRegion(ctx context.Context, region types.String, resp *r
 	}
 	regions, err := r.data.Caches.Regions(ctx)
 	if err != nil {
-		tflog.Warn(ctx, "could not list regions to check the plan; the control plane checks on apply", map[string]any{"err": err.Error()})
+		shared.WarnUnchecked(r.data, path.Root("region"), fmt.Sprintf("that region %q exists and accepts new environments", region.ValueString()), err, &resp.Diagnostics)
 		return
 	}
 	ids := make([]string, 0, len(regions))

@@ -265,14 +265,21 @@ func (r *Resource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReques
 		return
 	}
 
+	if state == nil || !plan.EnvironmentID.Equal(state.EnvironmentID) {
+		shared.CheckEnvironmentReference(ctx, r.data, path.Root("environment_id"), plan.EnvironmentID, &resp.Diagnostics)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+	}
 	types_, err := r.data.Caches.GPUTypes(ctx)
 	if err != nil {
-		tflog.Warn(ctx, "could not read the GPU catalog to check the plan; the control plane checks on apply", map[string]any{"err": err.Error()})
+		shared.WarnUnchecked(r.data, path.Root("gpu_type"), "the GPU type against the GPU catalog", err, &resp.Diagnostics)
 		return
 	}
 	cat := gpucatalog.Catalog{Types: types_}
 	region := ""
 	if known(plan.EnvironmentID) {
+		// Cached by the reference check: no second read.
 		region, err = r.data.Caches.EnvironmentRegion(ctx, plan.EnvironmentID.ValueString())
 		if err != nil && !errors.Is(err, client.ErrNotFound) {
 			tflog.Warn(ctx, "could not read the environment's region", map[string]any{"err": err.Error()})
