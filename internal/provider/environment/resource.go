@@ -128,7 +128,7 @@ func (r *Resource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *r
 						Computed:    true,
 						Default:     int64default.StaticInt64(defaultMemoryMB),
 						Description: desc["size.memory_mb"],
-						Validators:  []validator.Int64{int64validator.Between(1024, 524288), validators.Int64MultipleOf(256)},
+						Validators:  []validator.Int64{validators.Int64Steps(1024, 524288, 256)},
 					},
 				},
 			},
@@ -348,7 +348,8 @@ func (r *Resource) Create(ctx context.Context, req resource.CreateRequest, resp 
 	name := plan.Name.ValueString()
 	op, err := r.data.Client.CreateEnvironment(ctx, body)
 	if err != nil {
-		shared.AddError(&resp.Diagnostics, fmt.Sprintf("create environment %q", name), err, apiFields)
+		shared.AddCreateError(&resp.Diagnostics, fmt.Sprintf("create environment %q", name), err, apiFields,
+			fmt.Sprintf("Look for it (data \"openclaw_environments\" or GET /v1/environments?name=%s). If it is there, adopt it with `terraform import <address of this resource> %s` instead of applying again, or delete it.", name, name))
 		return
 	}
 	// Save the ID before waiting: if the wait fails or times out, Terraform

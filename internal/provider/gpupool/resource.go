@@ -383,7 +383,8 @@ func (r *Resource) Create(ctx context.Context, req resource.CreateRequest, resp 
 	action := fmt.Sprintf("create GPU pool %q", plan.Name.ValueString())
 	op, err := r.data.Client.CreateGPUPool(ctx, body)
 	if err != nil {
-		shared.AddError(&resp.Diagnostics, action, err, apiFields)
+		shared.AddCreateError(&resp.Diagnostics, action, err, apiFields,
+			fmt.Sprintf("Look for it (GET /v1/gpu-pools?environment_id=%s&name=%s). If it is there, adopt it with `terraform import <address of this resource> %s/%s` instead of applying again, or delete it.", body.EnvironmentID, body.Name, body.EnvironmentID, body.Name))
 		return
 	}
 	// Saved before waiting, so a timeout does not lose the pool.
