@@ -111,13 +111,8 @@ func (v steps) check(x int64) string {
 	case x > v.hi:
 		return fmt.Sprintf("%d is above the maximum of %d: use %d or less, in steps of %d.", x, v.hi, v.hi, v.step)
 	case x%v.step != 0:
+		// lo and hi are multiples of step, so both neighbours are in range.
 		below, above := x/v.step*v.step, (x/v.step+1)*v.step
-		switch {
-		case below < v.lo:
-			return fmt.Sprintf("%d is not a multiple of %d; the nearest valid value is %d.", x, v.step, above)
-		case above > v.hi:
-			return fmt.Sprintf("%d is not a multiple of %d; the nearest valid value is %d.", x, v.step, below)
-		}
 		return fmt.Sprintf("%d is not a multiple of %d; the nearest valid values are %d and %d.", x, v.step, below, above)
 	}
 	return ""
