@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make fuzz: runs every Go fuzz target for FUZZTIME each (default 30s).
+# make fuzz: runs every Go fuzz target for FUZZTIME each (default 30s);
+# FUZZFLAGS adds go test flags (e.g. -parallel 1 on a shared machine).
 # Seeds are under each package's testdata/fuzz/<target> and `make test`
 # runs them; a crash found here is written there too: commit it with the fix.
 set -euo pipefail
@@ -13,7 +14,7 @@ for f in "${files[@]}"; do
 	for target in $(grep -o '^func Fuzz[A-Za-z0-9_]*' "$f" | sed 's/^func //'); do
 		echo "make fuzz: $target in $pkg for $fuzztime" >&2
 		start=$(date +%s)
-		go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "$pkg"
+		go test -run "^$" -fuzz "^${target}\$" -fuzztime "$fuzztime" ${FUZZFLAGS:-} "$pkg"
 		echo "make fuzz: $target ran $(( $(date +%s) - start ))s" >&2
 	done
 done
