@@ -38,7 +38,7 @@ func TestAccEnvironment_createFailingBehindAProxy(t *testing.T) {
 		ProtoV6ProviderFactories: acctest.ProviderFactories,
 		CheckDestroy:             cp.CheckEnvironmentsDestroyed,
 		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf("provider \"openclaw\" {\n  endpoint = %q\n  api_key = %q\n  max_retries = 1\n}\n", proxy.URL, cp.APIKey) + envConfig(name, ""),
+			Config:      fmt.Sprintf("provider \"openclaw\" {\n  endpoint = %q\n  api_key = %q\n  max_retries = 1\n}\n", proxy.URL, cp.APIKey) + envConfig(name, ""),
 			ExpectError: acctest.ExpectError(`Could not create environment "` + name + `".*POST /v1/environments answered 503 Service Unavailable after 2 attempts, and not with a control plane problem document.*proxy injected 503.*may exist now.*terraform import <address of this resource> ` + name),
 		}},
 	})

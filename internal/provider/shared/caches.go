@@ -15,9 +15,9 @@ import (
 type Caches struct {
 	client *client.Client
 
-	mu         sync.Mutex
-	regions    []api.Region
-	gpuTypes   []api.GPUType
+	mu       sync.Mutex
+	regions  []api.Region
+	gpuTypes []api.GPUType
 	// unreachable is the first transport failure (after the client's
 	// retries): later reads fail at once instead of retrying per resource.
 	unreachable error
