@@ -180,13 +180,14 @@ func (p *OpenClawProvider) Configure(ctx context.Context, req provider.Configure
 	if retries == 0 {
 		retries = -1 // the client reads 0 as "default"
 	}
-	c, err := client.New(client.Config{
+	clientCfg := client.Config{
 		Endpoint:       endpoint,
 		APIKey:         apiKey,
 		UserAgent:      fmt.Sprintf("terraform-provider-openclaw/%s (+terraform %s)", p.version, req.TerraformVersion),
 		MaxRetries:     retries,
 		RequestTimeout: timeout,
-	})
+	}
+	c, err := client.New(clientCfg)
 	if err != nil {
 		resp.Diagnostics.AddError("Could not configure the OpenClaw client", err.Error())
 		return
@@ -194,10 +195,11 @@ func (p *OpenClawProvider) Configure(ctx context.Context, req provider.Configure
 	tflog.Debug(ctx, "configured OpenClaw client", map[string]any{"endpoint": endpoint, "max_retries": maxRetries, "request_timeout": timeout.String()})
 	data := &shared.ProviderData{Client: c, Caches: shared.NewCaches(c), CredentialsUnchecked: skipCheck}
 	if !skipCheck {
-		// Fewer retries than for real work: a wrong endpoint should fail in
-		// seconds, not after the full backoff.
-		check, err := client.New(client.Config{Endpoint: endpoint, APIKey: apiKey, UserAgent: fmt.Sprintf("terraform-provider-openclaw/%s (+terraform %s)", p.version, req.TerraformVersion),
-			MaxRetries: min(retries, 2), RequestTimeout: min(timeout, 30*time.Second)})
+		// The same client settings with fewer retries than for real work: a
+		// wrong endpoint should fail in seconds, not after the full backoff.
+		checkCfg := clientCfg
+		checkCfg.MaxRetries, checkCfg.RequestTimeout = min(retries, 2), min(timeout, 30*time.Second)
+		check, err := client.New(checkCfg)
 		if err != nil {
 			resp.Diagnostics.AddError("Could not configure the OpenClaw client", err.Error())
 			return
