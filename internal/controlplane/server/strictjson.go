@@ -260,9 +260,12 @@ func locateFieldError(body []byte, t reflect.Type, prefix string) (string, error
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	var obj map[string]json.RawMessage
-	if t.Kind() != reflect.Struct && t.Kind() != reflect.Map || json.Unmarshal(body, &obj) != nil {
+	if t.Kind() != reflect.Struct && t.Kind() != reflect.Map {
 		return "", nil
+	}
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(body, &obj) != nil {
+		return "", nil // not an object: nothing to locate
 	}
 	for _, key := range slices.Sorted(maps.Keys(obj)) {
 		raw := obj[key]
