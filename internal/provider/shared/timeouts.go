@@ -35,7 +35,7 @@ func TimeoutsAttribute(ctx context.Context, opts timeouts.Opts) schema.Attribute
 		if !ok {
 			continue
 		}
-		s.Description = fmt.Sprintf("Time allowed for %s operations. Default `%s`.", name, defaults[name])
+		s.Description = fmt.Sprintf("Time allowed for %s operations, from `1s` to `%s`. Default `%s`.", name, MaxTimeout, defaults[name])
 		// The module's own validator says neither which attribute is wrong
 		// nor that the value must be positive.
 		s.Validators = []validator.String{validators.Duration(time.Second, MaxTimeout)}
