@@ -121,27 +121,3 @@ func hasDuplicateKey(body []byte) bool {
 		}
 	}
 }
-
-// FuzzValidateNameAndLabels: the rules never panic, report on the field
-// they were given, and accept only what their patterns allow.
-func FuzzValidateNameAndLabels(f *testing.F) {
-	f.Fuzz(func(t *testing.T, name, key, value string) {
-		errs := validateName("name", name)
-		if ok := name != "" && len(name) <= maxNameLen && dnsLabel.MatchString(name); ok != (len(errs) == 0) {
-			t.Fatalf("name %q: %v", name, errs)
-		}
-		for _, e := range errs {
-			if e.Field != "name" || e.Message == "" {
-				t.Fatalf("name %q: %+v", name, e)
-			}
-		}
-		for _, e := range validateLabels(map[string]string{key: value}) {
-			if e.Field != "labels."+key || e.Message == "" {
-				t.Fatalf("label %q=%q: %+v", key, value, e)
-			}
-		}
-		if len(validateLabels(map[string]string{key: value})) == 0 && (!labelKey.MatchString(key) || len(value) > maxLabelValue) {
-			t.Fatalf("label %q=%q accepted", key, value)
-		}
-	})
-}

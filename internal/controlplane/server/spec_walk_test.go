@@ -54,6 +54,12 @@ func TestEveryDocumentedOperation(t *testing.T) {
 				if strings.Contains(tmpl, "{id}") && secured {
 					want = append(want, "404")
 				}
+				params, _ := op["parameters"].([]any)
+				for _, p := range params {
+					if ref, _ := p.(map[string]any)["$ref"].(string); strings.HasSuffix(ref, "/IdempotencyKey") {
+						want = append(want, "422")
+					}
+				}
 				for _, code := range want {
 					if _, ok := responses[code]; !ok {
 						t.Errorf("%s %s does not document %s", m, tmpl, code)

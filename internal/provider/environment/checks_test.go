@@ -26,7 +26,8 @@ func TestCheckRegionWarnsWhenItCannotRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &Resource{data: &shared.ProviderData{Client: c, Caches: shared.NewCaches(c), CredentialsUnchecked: true}}
+	r := NewResource().(*Resource)
+	r.Configure(context.Background(), resource.ConfigureRequest{ProviderData: &shared.ProviderData{Client: c, Caches: shared.NewCaches(c), CredentialsUnchecked: true}}, &resource.ConfigureResponse{})
 	resp := &resource.ModifyPlanResponse{}
 	r.checkRegion(context.Background(), types.StringValue("mars-1"), resp)
 	d := resp.Diagnostics

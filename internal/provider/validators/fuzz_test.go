@@ -5,14 +5,16 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/openclaw/terraform-provider-openclaw/internal/api"
 )
 
-// FuzzName: one error at most, valid UTF-8 messages, and the suggested
-// name is itself valid.
+// FuzzName: the plan accepts exactly the names the control plane accepts,
+// messages are UTF-8, and the suggested name is itself valid.
 func FuzzName(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		err := checkName(s)
-		if ok := s != "" && len(s) <= 40 && dnsLabel.MatchString(s); ok != (err == nil) {
+		if ok := len(api.ValidateName("name", s)) == 0; ok != (err == nil) {
 			t.Fatalf("%q: %v", s, err)
 		}
 		if err != nil && !utf8.ValidString(err.Error()) {
