@@ -263,9 +263,10 @@ func locateFieldError(body []byte, t reflect.Type, prefix string) (string, error
 	if t.Kind() != reflect.Struct && t.Kind() != reflect.Map {
 		return "", nil
 	}
-	var obj map[string]json.RawMessage
-	if json.Unmarshal(body, &obj) != nil {
-		return "", nil // not an object: nothing to locate
+	// Not an object (the decoder reports that itself): nothing to locate.
+	obj, ok := rawObject(body)
+	if !ok {
+		return "", nil
 	}
 	for _, key := range slices.Sorted(maps.Keys(obj)) {
 		raw := obj[key]
@@ -288,4 +289,10 @@ func locateFieldError(body []byte, t reflect.Type, prefix string) (string, error
 		return joinPath(prefix, key), err
 	}
 	return "", nil
+}
+
+// rawObject splits a JSON object into its members, or reports false.
+func rawObject(body []byte) (map[string]json.RawMessage, bool) {
+	var obj map[string]json.RawMessage
+	return obj, json.Unmarshal(body, &obj) == nil
 }
