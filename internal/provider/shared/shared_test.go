@@ -27,6 +27,17 @@ func newData(t *testing.T, url string) *ProviderData {
 	return &ProviderData{Client: c, Caches: NewCaches(c)}
 }
 
+// closedURL is the URL of a port nothing listens on.
+func closedURL(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return "http://" + l.Addr().String()
+}
+
 // One read per referenced ID, a missing one is an error on the attribute,
 // an unreadable one a warning.
 func TestCheckEnvironmentReference(t *testing.T) {
@@ -87,13 +98,7 @@ func TestCheckEnvironmentReference(t *testing.T) {
 // With skip_credentials_validation and nothing listening, a check that
 // cannot run warns, once per resource, without retrying per resource.
 func TestWarnUncheckedWhenOffline(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	url := "http://" + l.Addr().String()
-	_ = l.Close()
-	data := newData(t, url)
+	data := newData(t, closedURL(t))
 	data.CredentialsUnchecked = true
 	var d diag.Diagnostics
 	for _, id := range []string{"env_a", "env_b"} {
@@ -134,12 +139,7 @@ func TestCreateErrorsSayWhatHappened(t *testing.T) {
 		}
 	}
 
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := newData(t, "http://"+l.Addr().String())
-	_ = l.Close()
+	closed := newData(t, closedURL(t))
 	_, err = closed.Client.CreateEnvironment(context.Background(), api.EnvironmentCreate{Name: "x", Region: "us-east"})
 	d = nil
 	AddCreateError(&d, `create environment "x"`, err, Fields{}, "Import it.")
