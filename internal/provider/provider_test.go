@@ -17,6 +17,7 @@ import (
 	fwresource "github.com/hashicorp/terraform-plugin-framework/resource"
 	rsschema "github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/provider"
@@ -248,6 +249,30 @@ func TestAccProvider_credentialsCheckedAtConfigure(t *testing.T) {
 				Config:             provider(closed, cp.APIKey, "  skip_credentials_validation = true\n"),
 				PlanOnly:           true,
 				ExpectNonEmptyPlan: true,
+			},
+		},
+	})
+}
+
+// The check is one call per endpoint and key, however many times Terraform
+// configures the provider (every plan, apply and refresh does).
+func TestAccProvider_credentialCheckIsCached(t *testing.T) {
+	cp := acctest.Start(t)
+	cp.RequireInProcess(t)
+	config := cp.Config(`data "openclaw_regions" "all" {}`)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: config},
+			{RefreshState: true},
+			{
+				Config: config,
+				Check: func(*terraform.State) error {
+					if n := cp.Requests.Counts()["GET /v1/whoami"]; n != 1 {
+						return fmt.Errorf("%d GET /v1/whoami over three steps, want 1 (all: %v)", n, cp.Requests.Counts())
+					}
+					return nil
+				},
 			},
 		},
 	})
