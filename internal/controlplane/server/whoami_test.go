@@ -71,3 +71,20 @@ func TestBodyValueErrorsNameTheField(t *testing.T) {
 		}
 	}
 }
+
+// A missing environment in a create is a 404 that names environment_id
+// with a message that reads after the field's name (before: "The value of
+// environment_id no environment …").
+func TestMissingEnvironmentReferenceNamesTheField(t *testing.T) {
+	t.Parallel()
+	c := start(t)
+	for path, body := range map[string]any{
+		"/v1/api-keys":  api.APIKeyCreate{Name: "k", Scopes: []string{api.ScopeEnvironmentsRead}, EnvironmentID: "env_doesnotexist"},
+		"/v1/gpu-pools": api.GPUPoolCreate{Name: "p", EnvironmentID: "env_doesnotexist", ProviderID: "p", Backend: "vllm", GPUType: "nvidia-l4", NodeCount: ptr(int64(1))},
+	} {
+		p := wantProblem(t, c.do(t, req{method: http.MethodPost, path: path, key: c.admin, body: body}), http.StatusNotFound, api.CodeNotFound)
+		if msg := fieldMessage(p, "environment_id"); !strings.HasPrefix(msg, `names no existing environment ("env_doesnotexist")`) {
+			t.Errorf("POST %s: errors %+v", path, p.Errors)
+		}
+	}
+}
