@@ -577,7 +577,7 @@ func (d *Driver) launchLocked(gw *gateway) error {
 		d.logger.Error("write runtime file", "environment_id", gw.id, "err", err)
 	}
 	d.logger.Info("started a gateway", "environment_id", gw.id, "pid", gw.pid, "port", gw.port, "version", g.OpenClawVersion)
-	d.wg.Add(1)
+	// Not in d.wg: it ends with the process, which may outlive Close.
 	go d.watchChild(gw, cmd, gw.exited)
 	return nil
 }
@@ -605,7 +605,6 @@ func gatewayEnv(g driver.Gateway, dir string) []string {
 }
 
 func (d *Driver) watchChild(gw *gateway, cmd *exec.Cmd, exited chan struct{}) {
-	defer d.wg.Done()
 	err := cmd.Wait()
 	how := "exited with status 0"
 	if err != nil {
