@@ -194,6 +194,16 @@ func (r *Resource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *r
 				Description:   desc["gateway_url"],
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
+			"status_message": schema.StringAttribute{
+				Computed:    true,
+				Description: desc["status_message"],
+			},
+			"gateway_token": schema.StringAttribute{
+				Computed:      true,
+				Sensitive:     true,
+				Description:   desc["gateway_token"],
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
 			"etag": schema.StringAttribute{
 				Computed:    true,
 				Description: desc["etag"],
@@ -284,6 +294,7 @@ func (r *Resource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReques
 		// A failed environment is retried: planning an update makes apply
 		// send the configuration again.
 		plan.Status = types.StringUnknown()
+		plan.StatusMessage = types.StringUnknown()
 		plan.PowerState = types.StringUnknown()
 		plan.ETag = types.StringUnknown()
 		plan.UpdatedAt = types.StringUnknown()
@@ -293,6 +304,7 @@ func (r *Resource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReques
 		// Labels and deletion protection are metadata: status and power
 		// state do not move.
 		plan.Status = state.Status
+		plan.StatusMessage = state.StatusMessage
 		plan.PowerState = state.PowerState
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
@@ -363,7 +375,24 @@ func (r *Resource) Create(ctx context.Context, req resource.CreateRequest, resp 
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	r.readToken(ctx, &plan, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// readToken fills gateway_token. It never changes, so it is read once
+// (create, import); a key without environments:write leaves it null.
+func (r *Resource) readToken(ctx context.Context, m *resourceModel, diags *diag.Diagnostics) {
+	if known(m.GatewayToken) {
+		return
+	}
+	tok, err := r.data.Client.GetGatewayToken(ctx, m.ID.ValueString())
+	if err != nil {
+		m.GatewayToken = types.StringNull()
+		diags.AddAttributeWarning(path.Root("gateway_token"), "Gateway token not read",
+			fmt.Sprintf("Could not read the gateway token of environment %s, so gateway_token stays empty: %v. Reading it needs an API key with the environments:write scope.", m.ID.ValueString(), err))
+		return
+	}
+	m.GatewayToken = types.StringValue(tok)
 }
 
 // readInto refreshes m from the API; false when the environment is gone.
@@ -397,6 +426,7 @@ func (r *Resource) Read(ctx context.Context, req resource.ReadRequest, resp *res
 		return
 	}
 	resp.Diagnostics.Append(state.fromAPI(ctx, env, true)...)
+	r.readToken(ctx, &state, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -440,6 +470,7 @@ func (r *Resource) Update(ctx context.Context, req resource.UpdateRequest, resp 
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	r.readToken(ctx, &plan, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
