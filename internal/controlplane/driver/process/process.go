@@ -62,7 +62,7 @@ type Config struct {
 	// the machine's host name on lan.
 	Host string
 	// StartTimeout fails a gateway that is not ready this long after its
-	// launch; default 3m.
+	// launch; default 5m.
 	StartTimeout time.Duration
 	// MaxRestarts after crashes before the gateway is failed; default 3.
 	MaxRestarts int
@@ -164,7 +164,7 @@ func New(cfg Config) (*Driver, error) {
 		}
 	}
 	if cfg.StartTimeout <= 0 {
-		cfg.StartTimeout = 3 * time.Minute
+		cfg.StartTimeout = 5 * time.Minute
 	}
 	if cfg.MaxRestarts <= 0 {
 		cfg.MaxRestarts = 3
