@@ -26,9 +26,9 @@ const (
 )
 
 func (s *Server) registerEnvironmentSteps() {
-	s.engine.steps["environment.create"] = s.envTransition("create", api.EnvStatusProvisioning)
-	s.engine.steps["environment.update"] = s.envTransition("update", api.EnvStatusUpdating)
-	s.engine.steps["environment.delete"] = s.deleteEnvironmentStep
+	s.engine.steps[opEnvironmentCreate] = s.envTransition("create", api.EnvStatusProvisioning)
+	s.engine.steps[opEnvironmentUpdate] = s.envTransition("update", api.EnvStatusUpdating)
+	s.engine.steps[opEnvironmentDelete] = s.deleteEnvironmentStep
 }
 
 func (s *Server) envTransition(transition, during string) stepFunc {
@@ -201,8 +201,9 @@ func (s *Server) deleteEnvironmentStep(ctx context.Context, op *store.Operation)
 			return stepOutcome{after: pollGateway}, nil
 		}
 	}
-	// With cascade (checked when the delete was accepted) the pools go too.
-	pools, err := s.poolsOf(ctx, res.ID)
+	// The pools' nodes stop first; with cascade (checked when the delete
+	// was accepted) the children go too.
+	pools, err := s.childrenOf(ctx, gpuPools, res.ID)
 	if err != nil {
 		return stepOutcome{}, err
 	}
@@ -210,9 +211,9 @@ func (s *Server) deleteEnvironmentStep(ctx context.Context, op *store.Operation)
 		if err := s.gpu.Release(ctx, p.ID); err != nil {
 			return stepOutcome{}, err
 		}
-		if err := s.store.DeleteResource(ctx, store.KindGPUPool, p.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return stepOutcome{}, err
-		}
+	}
+	if err := s.cascadeChildren(ctx, environments, res.ID); err != nil {
+		return stepOutcome{}, err
 	}
 	if err := s.gw.Delete(ctx, res.ID); err != nil {
 		return stepOutcome{}, err

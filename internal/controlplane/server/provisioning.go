@@ -360,7 +360,7 @@ func (s *Server) getEnvironmentLogs(w http.ResponseWriter, r *http.Request, p *p
 		}
 		tail = n
 	}
-	res, err := s.loadEnvironment(r.Context(), p, r.PathValue("id"))
+	res, err := s.load(r.Context(), p, environments, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -384,7 +384,7 @@ func (s *Server) getGatewayToken(w http.ResponseWriter, r *http.Request, p *prin
 	if err := p.require(api.ScopeEnvironmentsWrite); err != nil {
 		return err
 	}
-	res, err := s.loadEnvironment(r.Context(), p, r.PathValue("id"))
+	res, err := s.load(r.Context(), p, environments, r.PathValue("id"))
 	if err != nil {
 		return err
 	}

@@ -201,6 +201,11 @@ func (cp *ControlPlane) close(t *testing.T) {
 func (cp *ControlPlane) Restart(t *testing.T) {
 	t.Helper()
 	cp.RequireInProcess(t)
+	if d, ok := cp.App.Server.Driver().(*process.Driver); ok {
+		if err := d.Detach(); err != nil {
+			t.Fatal(err)
+		}
+	}
 	cp.close(t)
 	cp.open(t)
 }

@@ -289,6 +289,16 @@ func (d *Driver) Simulated() driver.Simulated { return nil }
 // Events delivers crashes and failures.
 func (d *Driver) Events() <-chan driver.Event { return d.events }
 
+// Detach is Close that leaves every gateway running whatever StopOnClose
+// says: a control plane handing its gateways to the next one (tests use it
+// to restart a control plane as kill -9 would).
+func (d *Driver) Detach() error {
+	d.mu.Lock()
+	d.cfg.StopOnClose = false
+	d.mu.Unlock()
+	return d.Close()
+}
+
 // Close stops watching gateways (and with StopOnClose stops them, waiting
 // for their exit) and stops the GPU node stubs.
 func (d *Driver) Close() error {
@@ -300,12 +310,13 @@ func (d *Driver) Close() error {
 	default:
 	}
 	close(d.done)
+	stop := d.cfg.StopOnClose
 	var waits []chan struct{}
 	for _, gw := range d.gws {
 		if gw.restartAt != nil {
 			gw.restartAt.Stop()
 		}
-		if d.cfg.StopOnClose && gw.pid != 0 {
+		if stop && gw.pid != 0 {
 			gw.wantRunning, gw.stopping, gw.relaunch = false, true, false
 			d.signal(gw, syscall.SIGTERM)
 			waits = append(waits, gw.exited)
@@ -318,7 +329,7 @@ func (d *Driver) Close() error {
 		case <-time.After(30 * time.Second):
 		}
 	}
-	if d.cfg.StopOnClose {
+	if stop {
 		d.mu.Lock()
 		for _, gw := range d.gws {
 			if gw.pid != 0 {
