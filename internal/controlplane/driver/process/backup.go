@@ -119,12 +119,7 @@ func (d *Driver) toolFor(id string) (bin, version string, err error) {
 // is set) and decodes its JSON output.
 func (d *Driver) runTool(ctx context.Context, bin, id string, out any, args ...string) error {
 	cmd := exec.CommandContext(ctx, bin, args...) //nolint:gosec // bin is an installed openclaw
-	env := []string{"NO_COLOR=1", "FORCE_COLOR=0"}
-	for _, k := range []string{"PATH", "HOME", "LANG", "TZ", "TMPDIR"} {
-		if v, ok := os.LookupEnv(k); ok {
-			env = append(env, k+"="+v)
-		}
-	}
+	env := baseEnv()
 	if id != "" {
 		dir := d.StateDir(id)
 		env = append(env, "OPENCLAW_STATE_DIR="+dir, "OPENCLAW_CONFIG_PATH="+filepath.Join(dir, "openclaw.json"))

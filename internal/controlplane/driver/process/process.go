@@ -600,19 +600,24 @@ func gatewayEnv(g driver.Gateway, dir string) []string {
 	for _, k := range slices.Sorted(maps.Keys(g.Secrets)) {
 		env = append(env, k+"="+g.Secrets[k])
 	}
-	for _, k := range []string{"PATH", "HOME", "LANG", "TZ", "TMPDIR"} {
-		if v, ok := os.LookupEnv(k); ok {
-			env = append(env, k+"="+v)
-		}
-	}
+	env = append(env, baseEnv()...)
 	// Last, so a secret cannot replace them.
 	return append(env,
 		"OPENCLAW_STATE_DIR="+dir,
 		"OPENCLAW_CONFIG_PATH="+filepath.Join(dir, "openclaw.json"),
 		"OPENCLAW_GATEWAY_TOKEN="+g.Token,
-		"NO_COLOR=1",
-		"FORCE_COLOR=0",
 	)
+}
+
+// baseEnv is what openclaw needs of the control plane's environment.
+func baseEnv() []string {
+	env := []string{"NO_COLOR=1", "FORCE_COLOR=0"}
+	for _, k := range []string{"PATH", "HOME", "LANG", "TZ", "TMPDIR"} {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
+	}
+	return env
 }
 
 func (d *Driver) watchChild(gw *gateway, cmd *exec.Cmd, exited chan struct{}) {
