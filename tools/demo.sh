@@ -98,6 +98,6 @@ echo
 cat <<DONE
 
 Demo complete. The state is in .demo/quickstart; the control plane's data in .demo/data.
-To explore further, start the control plane again:
-  OPENCLAW_BOOTSTRAP_KEY=... bin/openclaw-controlplane serve --data-dir .demo/data
+To explore further, start the control plane again (it starts the gateway again on the same state directory):
+  OPENCLAW_BOOTSTRAP_KEY=... bin/openclaw-controlplane serve --data-dir .demo/data ${driver_flags[*]:-}
 DONE
