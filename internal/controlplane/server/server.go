@@ -81,6 +81,8 @@ type Server struct {
 	handler      http.Handler
 	// patterns are the authenticated routes, in registration order.
 	patterns []string
+	// families are the resource families (families; tests add their own).
+	families []*family
 
 	stop context.CancelFunc
 	wg   sync.WaitGroup
@@ -104,6 +106,7 @@ func New(cfg Config) (*Server, error) {
 		regions:      cfg.Regions,
 		now:          cfg.Now,
 		metrics:      newMetrics(),
+		families:     families,
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
