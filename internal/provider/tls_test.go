@@ -165,14 +165,6 @@ func TestAccProviderTLS_mutual(t *testing.T) {
 				ExpectError: acctest.ExpectError(`Incomplete client certificate.*client_key_pem or client_key_file`),
 			},
 			{
-				Config: r.config(trust + fmt.Sprintf("  client_cert_pem = file(%q)\n  client_key_pem = file(%q)", certFile, keyFile)),
-				Check:  resource.TestCheckOutput("first", "us-east"),
-			},
-			{
-				Config: r.config(trust + fmt.Sprintf("  client_cert_file = %q\n  client_key_file = %q", certFile, keyFile)),
-				Check:  resource.TestCheckOutput("first", "us-east"),
-			},
-			{
 				// In front of the API key, never instead of it.
 				Config: fmt.Sprintf(`
 provider "openclaw" {
@@ -184,7 +176,15 @@ provider "openclaw" {
 }
 data "openclaw_regions" "all" {}
 `, r.cp.Endpoint, r.caFile, certFile, keyFile),
-				ExpectError: acctest.ExpectError(`API key not recognised`),
+				ExpectError: acctest.ExpectError(`The control plane refused the provider's API key`),
+			},
+			{
+				Config: r.config(trust + fmt.Sprintf("  client_cert_pem = file(%q)\n  client_key_pem = file(%q)", certFile, keyFile)),
+				Check:  resource.TestCheckOutput("first", "us-east"),
+			},
+			{
+				Config: r.config(trust + fmt.Sprintf("  client_cert_file = %q\n  client_key_file = %q", certFile, keyFile)),
+				Check:  resource.TestCheckOutput("first", "us-east"),
 			},
 		},
 	})

@@ -86,6 +86,8 @@ func (s *Server) routes() http.Handler {
 	s.route(mux, "GET /v1/environments/{id}", s.getEnvironment)
 	s.route(mux, "PATCH /v1/environments/{id}", s.updateEnvironment)
 	s.route(mux, "DELETE /v1/environments/{id}", s.deleteEnvironment)
+	s.route(mux, "GET /v1/environments/{id}/logs", s.getEnvironmentLogs)
+	s.route(mux, "GET /v1/environments/{id}/gateway-token", s.getGatewayToken)
 	s.route(mux, "GET /v1/operations/{id}", s.getOperation)
 
 	s.route(mux, "GET /v1/api-keys", s.listAPIKeys)
@@ -104,8 +106,16 @@ func (s *Server) routes() http.Handler {
 	s.route(mux, "DELETE /v1/gpu-pools/{id}", s.deleteGPUPool)
 	s.route(mux, "POST /v1/gpu-pools/{id}/simulator/load", s.simulateLoad)
 
-	// Anything else under /v1/ answers a problem, not the mux's plain text.
+	s.route(mux, "GET /v1/whoami", s.whoami)
+
+	// Anything else answers a problem, not the mux's plain text: 405 with
+	// Allow for a known path, 404 otherwise.
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if allow := allowedMethods(mux, r); len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			s.writeProblem(w, r, errorf(http.StatusMethodNotAllowed, api.CodeMethodNotAllowed, "%s %s does not exist; this path accepts %s (see /v1/openapi.yaml)", r.Method, r.URL.Path, strings.Join(allow, ", ")))
+			return
+		}
 		s.writeProblem(w, r, errorf(http.StatusNotFound, api.CodeNotFound, "no such endpoint: %s %s (see /v1/openapi.yaml)", r.Method, r.URL.Path))
 	})
 	return s.observe(s.recoverPanics(mux))

@@ -9,8 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -18,6 +18,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -31,6 +32,8 @@ import (
 	"github.com/openclaw/terraform-provider-openclaw/internal/client"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/certs"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/driver"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/driver/process"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/keys"
 	"github.com/openclaw/terraform-provider-openclaw/internal/provider"
 )
@@ -80,6 +83,11 @@ type ControlPlane struct {
 	Client *client.Client
 	// Requests counts the requests the in-process control plane served.
 	Requests *RequestCounter
+
+	opts    Options
+	key     string
+	cancel  context.CancelFunc
+	handler atomic.Value // http.Handler of the current App
 }
 
 // RequestCounter counts requests by method and route pattern
@@ -140,6 +148,9 @@ type Options struct {
 	// LogWriter, when set, receives the control plane's JSON logs (tests
 	// assert that no secret reaches them).
 	LogWriter io.Writer
+	// Process runs real OpenClaw gateways (the process driver) instead of
+	// the simulator; see StartProcess.
+	Process *process.Config
 	// TLS, when set, serves HTTPS from these files, re-read at every
 	// handshake (tests rotate them).
 	TLS *TLS
@@ -172,7 +183,7 @@ func Start(t *testing.T, opts ...Options) *ControlPlane {
 		if key == "" {
 			t.Fatal("OPENCLAW_ENDPOINT is set but OPENCLAW_API_KEY is not: external acceptance tests need both")
 		}
-		return newControlPlane(t, os.Getenv("OPENCLAW_ENDPOINT"), key, nil, client.TLSConfig{})
+		return newControlPlane(t, os.Getenv("OPENCLAW_ENDPOINT"), key, nil)
 	}
 	if o.SimDelay == 0 {
 		o.SimDelay = 10 * time.Millisecond
@@ -181,79 +192,130 @@ func Start(t *testing.T, opts ...Options) *ControlPlane {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cp := &ControlPlane{DataDir: t.TempDir(), opts: o, key: key}
+	cp.open(t)
+	cp.Requests = &RequestCounter{}
+	srv := httptest.NewUnstartedServer(cp.Requests.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cp.handler.Load().(http.Handler).ServeHTTP(w, r)
+	})))
+	var admin client.TLSConfig
+	if o.TLS != nil {
+		// The control plane's own TLS setup; every handshake re-reads the
+		// files, so a rotation is seen at once.
+		r, err := certs.New(certs.Config{CertFile: o.TLS.CertFile, KeyFile: o.TLS.KeyFile, ClientCAFile: o.TLS.ClientCAFile, CheckInterval: -1})
+		if err != nil {
+			cp.close(t)
+			t.Fatalf("TLS for the in-process control plane: %v", err)
+		}
+		srv.TLS = r.TLSConfig()
+		srv.Config.ErrorLog = log.New(io.Discard, "", 0) // refused handshakes are what TLS tests do
+		srv.StartTLS()
+		admin = o.TLS.Admin
+	} else {
+		srv.Start()
+	}
+	t.Cleanup(func() {
+		srv.Close()
+		cp.close(t)
+	})
+	c, err := client.New(client.Config{Endpoint: srv.URL, APIKey: key, UserAgent: "openclaw-acctest", TLS: admin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp.Endpoint, cp.APIKey, cp.Client = srv.URL, key, c
+	return cp
+}
+
+// open starts a control plane on cp.DataDir and serves it.
+func (cp *ControlPlane) open(t *testing.T) {
+	t.Helper()
+	o := cp.opts
+	var drv driver.Driver
+	if o.Process != nil {
+		cfg := *o.Process
+		cfg.DataDir = cp.DataDir
+		d, err := process.New(cfg)
+		if err != nil {
+			t.Fatalf("process driver: %v", err)
+		}
+		drv = d
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	dataDir := t.TempDir()
 	app, err := controlplane.Open(ctx, controlplane.Options{
-		DataDir:      dataDir,
-		BootstrapKey: key,
+		DataDir:      cp.DataDir,
+		BootstrapKey: cp.key,
+		Driver:       drv,
 		SimDelay:     o.SimDelay,
 		RateLimit:    o.RateLimit,
 		RateBurst:    100,
 		PollInterval: 50 * time.Millisecond,
 		Logger:       testLogger(t, o.LogWriter),
 		Now:          o.Now,
+		DrainTimeout: 30 * time.Second,
 	})
 	if err != nil {
 		cancel()
+		if drv != nil {
+			_ = drv.Close()
+		}
 		t.Fatalf("start in-process control plane: %v", err)
 	}
-	requests := &RequestCounter{}
-	if o.TLS != nil {
-		return startTLS(t, ctx, cancel, app, key, dataDir, o.TLS, requests)
-	}
-	srv := httptest.NewServer(requests.wrap(app.Server.Handler()))
 	app.Server.Start(ctx)
-	t.Cleanup(func() {
-		srv.Close()
-		cancel()
-		if err := app.Close(); err != nil {
-			t.Errorf("close control plane: %v", err)
-		}
-	})
-	cp := newControlPlane(t, srv.URL, key, app, client.TLSConfig{})
-	cp.DataDir = dataDir
-	cp.Requests = requests
-	return cp
+	cp.App, cp.cancel = app, cancel
+	cp.handler.Store(app.Server.Handler())
 }
 
-// startTLS serves app over HTTPS the way openclaw-controlplane does.
-func startTLS(t *testing.T, ctx context.Context, cancel context.CancelFunc, app *controlplane.App, key, dataDir string, o *TLS, requests *RequestCounter) *ControlPlane {
+func (cp *ControlPlane) close(t *testing.T) {
 	t.Helper()
-	// Every handshake re-reads the files, so a rotation is seen at once.
-	r, err := certs.New(certs.Config{CertFile: o.CertFile, KeyFile: o.KeyFile, ClientCAFile: o.ClientCAFile, CheckInterval: -1})
-	if err != nil {
-		cancel()
-		_ = app.Close()
-		t.Fatalf("TLS for the in-process control plane: %v", err)
+	cp.cancel()
+	if err := cp.App.Close(); err != nil {
+		t.Errorf("close control plane: %v", err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		cancel()
-		_ = app.Close()
-		t.Fatal(err)
-	}
-	app.Server.Start(ctx)
-	exited := make(chan error, 1)
-	go func() {
-		exited <- app.Serve(ctx, ln, controlplane.ServeOptions{TLS: r, ShutdownTimeout: 5 * time.Second})
-	}()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-exited; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-		if err := app.Close(); err != nil {
-			t.Errorf("close control plane: %v", err)
-		}
-	})
-	cp := newControlPlane(t, "https://"+ln.Addr().String(), key, app, o.Admin)
-	cp.DataDir = dataDir
-	cp.Requests = requests
-	return cp
 }
 
-func newControlPlane(t *testing.T, endpoint, key string, app *controlplane.App, tc client.TLSConfig) *ControlPlane {
-	c, err := client.New(client.Config{Endpoint: endpoint, APIKey: key, UserAgent: "openclaw-acctest", TLS: tc})
+// Restart replaces the in-process control plane by a new one on the same
+// data directory and database, at the same endpoint. The old one stops
+// without stopping its gateways, as a control plane killed with kill -9
+// leaves them: the new one must adopt them.
+func (cp *ControlPlane) Restart(t *testing.T) {
+	t.Helper()
+	cp.RequireInProcess(t)
+	if d, ok := cp.App.Server.Driver().(*process.Driver); ok {
+		if err := d.Detach(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cp.close(t)
+	cp.open(t)
+}
+
+// StartProcess is Start on the process driver: real `openclaw gateway`
+// processes, found through OPENCLAW_BIN (tools/test.sh sets it, after
+// installing openclaw with tools/openclaw.sh) or the install cache. Each
+// gateway is about 800 MB and takes seconds to tens of seconds to be
+// ready, so these tests are few and never parallel. Gateways still running
+// when the test ends are stopped.
+func StartProcess(t *testing.T) *ControlPlane {
+	t.Helper()
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance test with real OpenClaw gateways: run through make test (TF_ACC=1, installs openclaw)")
+	}
+	if External() {
+		t.Skip("the process driver tests run an in-process control plane (unset OPENCLAW_ENDPOINT)")
+	}
+	return Start(t, Options{Process: &process.Config{
+		Bin:            os.Getenv("OPENCLAW_BIN"),
+		PortMin:        23000,
+		PortMax:        23999,
+		StopOnClose:    true,
+		StartTimeout:   6 * time.Minute,
+		MaxRestarts:    2,
+		RestartBackoff: 200 * time.Millisecond,
+	}})
+}
+
+func newControlPlane(t *testing.T, endpoint, key string, app *controlplane.App) *ControlPlane {
+	c, err := client.New(client.Config{Endpoint: endpoint, APIKey: key, UserAgent: "openclaw-acctest"})
 	if err != nil {
 		t.Fatal(err)
 	}
