@@ -19,7 +19,7 @@ func TestShutdownHandsOperationsBack(t *testing.T) {
 	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
 	replica := func() *Server {
-		s, err := New(Config{Store: st, Keyring: base.keyring, Simulator: base.sim, Now: clock, PollInterval: time.Hour})
+		s, err := New(Config{Store: st, Keyring: base.keyring, Driver: base.drv, Now: clock, PollInterval: time.Hour})
 		if err != nil {
 			t.Fatal(err)
 		}
