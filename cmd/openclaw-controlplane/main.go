@@ -78,6 +78,7 @@ func serve(args []string, stderr *os.File) error {
 	rateLimit := fs.Float64("rate-limit", 50, "default requests per second per API key (0: unlimited)")
 	rateBurst := fs.Int("rate-burst", 100, "default burst per API key")
 	gpuCatalog := fs.String("gpu-catalog", env("OPENCLAW_GPU_CATALOG", ""), "JSON file replacing the built-in GPU catalog: types, regional prices, simulator capacity (env OPENCLAW_GPU_CATALOG)")
+	snapshotStore := fs.String("snapshot-store", env("OPENCLAW_SNAPSHOT_STORE", ""), "blob store for snapshot archives (encrypted): file:///dir or s3://bucket?endpoint=https://...; default file://<data-dir>/snapshots (env OPENCLAW_SNAPSHOT_STORE)")
 	addrFile := fs.String("addr-file", "", "write the listening address to this file once ready (for scripts using port 0)")
 	logLevel := fs.String("log-level", env("OPENCLAW_LOG_LEVEL", "info"), "debug, info, warn or error (env OPENCLAW_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
@@ -114,6 +115,7 @@ func serve(args []string, stderr *os.File) error {
 		Logger:        logger,
 
 		GPUCatalogFile: *gpuCatalog,
+		SnapshotStore:  *snapshotStore,
 	})
 	if err != nil {
 		return err

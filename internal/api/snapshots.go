@@ -3,6 +3,8 @@ package api
 import (
 	"fmt"
 	"time"
+
+	"github.com/openclaw/terraform-provider-openclaw/internal/ocversion"
 )
 
 // Snapshot states.
@@ -165,4 +167,17 @@ func CheckSnapshotChange(now, created time.Time, cur, next SnapshotPolicy) []Fie
 		errs = append(errs, FieldError{Field: field, Message: fmt.Sprintf("cannot shorten retention while the snapshot is locked until %s", until)})
 	}
 	return errs
+}
+
+// CheckRestoreVersion refuses restoring a snapshot taken on snapshotVersion
+// onto an environment running envVersion when that is older: OpenClaw's
+// database migrations are forward-only. Unparsable versions are left to the
+// version validators.
+func CheckRestoreVersion(envVersion, snapshotVersion string) error {
+	ev, err1 := ocversion.Parse(envVersion)
+	sv, err2 := ocversion.Parse(snapshotVersion)
+	if err1 != nil || err2 != nil || ocversion.Compare(ev, sv) >= 0 {
+		return nil
+	}
+	return fmt.Errorf("the snapshot was taken on OpenClaw %s and this environment would run %s, which is older; OpenClaw's database migrations are forward-only, so choose openclaw_version %s or newer", snapshotVersion, envVersion, snapshotVersion)
 }

@@ -58,6 +58,23 @@ func (s *Server) envTransition(transition, during string) stepFunc {
 			return stepOutcome{fail: errorf(http.StatusInternalServerError, api.CodeInternal,
 				"environment %q failed to %s: %v; the environment is marked failed, apply again to retry", res.Name, transition, ferr)}, nil
 		}
+		if transition == "create" && spec.RestoreFrom != nil {
+			// Before the state directory is materialised: a restore writes
+			// only into a fresh directory.
+			fail, err := s.restoreEnvironment(ctx, res, spec)
+			if err != nil {
+				return stepOutcome{}, err
+			}
+			if fail != "" {
+				if _, err := s.mutateResource(ctx, store.KindEnvironment, res.ID, func(r *store.Resource) error {
+					return setStatus(r, func(st *envStatus) { st.Status = api.EnvStatusFailed })
+				}); err != nil {
+					return stepOutcome{}, err
+				}
+				return stepOutcome{fail: errorf(http.StatusInternalServerError, api.CodeInternal,
+					"environment %q could not be restored: %s; the environment is marked failed", res.Name, fail)}, nil
+			}
+		}
 		if err := s.materialiseEnvironment(ctx, res.ID); err != nil {
 			return stepOutcome{}, err
 		}
@@ -105,6 +122,20 @@ func (s *Server) deleteEnvironmentStep(ctx context.Context, op *store.Operation)
 		}
 		return stepOutcome{fail: errorf(http.StatusInternalServerError, api.CodeInternal,
 			"environment %q failed to delete: %v; it is marked failed, delete again to retry", res.Name, ferr)}, nil
+	}
+	var spec envSpec
+	if err := json.Unmarshal(res.Spec, &spec); err != nil {
+		return stepOutcome{}, err
+	}
+	if fs := spec.FinalSnapshot; fs != nil && fs.Enabled {
+		// Taken first; the environment's snapshots outlive it.
+		fail, err := s.takeFinalSnapshot(ctx, op, res, fs)
+		if err != nil {
+			return stepOutcome{}, err
+		}
+		if fail != nil {
+			return stepOutcome{fail: fail}, nil
+		}
 	}
 	// With cascade (checked when the delete was accepted) the pools go too.
 	pools, err := s.poolsOf(ctx, res.ID)

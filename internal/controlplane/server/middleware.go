@@ -118,6 +118,13 @@ func (s *Server) routes() http.Handler {
 	s.route(mux, "DELETE /v1/gpu-pools/{id}", s.deleteGPUPool)
 	s.route(mux, "POST /v1/gpu-pools/{id}/simulator/load", s.simulateLoad)
 
+	s.route(mux, "GET /v1/snapshots", s.listSnapshots)
+	s.route(mux, "POST /v1/snapshots", s.createSnapshot)
+	s.route(mux, "GET /v1/snapshots/{id}", s.getSnapshot)
+	s.route(mux, "PATCH /v1/snapshots/{id}", s.updateSnapshot)
+	s.route(mux, "DELETE /v1/snapshots/{id}", s.deleteSnapshot)
+	s.route(mux, "POST /v1/snapshots/{id}/verify", s.verifySnapshot)
+
 	// Anything else under /v1/ answers a problem, not the mux's plain text.
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeProblem(w, r, errorf(http.StatusNotFound, api.CodeNotFound, "no such endpoint: %s %s (see /v1/openapi.yaml)", r.Method, r.URL.Path))

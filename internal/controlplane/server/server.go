@@ -16,9 +16,11 @@ import (
 	"github.com/oklog/ulid/v2"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/api"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/archive"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/keys"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/secrets"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/simulator"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/snapshotblob"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store"
 	"github.com/openclaw/terraform-provider-openclaw/internal/gpucatalog"
 )
@@ -43,6 +45,13 @@ type Config struct {
 	GPUCatalog *gpucatalog.Catalog
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// Snapshots is where snapshot archives are stored (nil: snapshots are
+	// refused); Archiver makes and restores them (default archive.Dir).
+	Snapshots *snapshotblob.Bucket
+	Archiver  archive.Archiver
+	// SnapshotReapInterval is how often expired snapshots are deleted;
+	// default one minute.
+	SnapshotReapInterval time.Duration
 }
 
 // DefaultRegions are the regions of the reference control plane.
@@ -76,7 +85,11 @@ type Server struct {
 	now     func() time.Time
 	engine  *engine
 	metrics *metrics
-	handler http.Handler
+	// snapshots and archiver serve data snapshots.
+	snapshots *snapshotblob.Bucket
+	archiver  archive.Archiver
+	reapEvery time.Duration
+	handler   http.Handler
 	// patterns are the authenticated routes, in registration order.
 	patterns []string
 
@@ -98,6 +111,16 @@ func New(cfg Config) (*Server, error) {
 		regions: cfg.Regions,
 		now:     cfg.Now,
 		metrics: newMetrics(),
+
+		snapshots: cfg.Snapshots,
+		archiver:  cfg.Archiver,
+		reapEvery: cfg.SnapshotReapInterval,
+	}
+	if s.archiver == nil {
+		s.archiver = archive.Dir{}
+	}
+	if s.reapEvery <= 0 {
+		s.reapEvery = time.Minute
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
@@ -119,6 +142,7 @@ func New(cfg Config) (*Server, error) {
 	s.engine = newEngine(s, newID("replica"), poll)
 	s.registerEnvironmentSteps()
 	s.registerGPUPoolSteps()
+	s.registerSnapshotSteps()
 	s.handler = s.routes()
 	return s, nil
 }
@@ -129,10 +153,14 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // Start runs the operation engine and housekeeping until Close.
 func (s *Server) Start(ctx context.Context) {
 	ctx, s.stop = context.WithCancel(ctx)
-	s.wg.Add(2)
+	s.wg.Add(3)
 	go func() {
 		defer s.wg.Done()
 		s.engine.run(ctx)
+	}()
+	go func() {
+		defer s.wg.Done()
+		s.reaper(ctx, s.reapEvery)
 	}()
 	go func() {
 		defer s.wg.Done()

@@ -1,0 +1,524 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"net/http"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/openclaw/terraform-provider-openclaw/internal/api"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store"
+)
+
+// snapSpec is what the user asked for; stored as the snapshot's spec. The
+// environment's ID (also the resource's parent) and name are kept so that
+// the snapshot still says where it came from after the environment is gone.
+type snapSpec struct {
+	EnvironmentID   string     `json:"environment_id"`
+	EnvironmentName string     `json:"environment_name"`
+	Description     string     `json:"description"`
+	RetentionDays   *int64     `json:"retention_days,omitempty"`
+	ExpiresAt       *time.Time `json:"expires_at,omitempty"`
+	Locked          bool       `json:"locked"`
+	LockUntil       *time.Time `json:"lock_until,omitempty"`
+}
+
+func (sp snapSpec) policy() api.SnapshotPolicy {
+	return api.SnapshotPolicy{RetentionDays: sp.RetentionDays, ExpiresAt: sp.ExpiresAt, Locked: sp.Locked, LockUntil: sp.LockUntil}
+}
+
+// snapStatus is what the control plane observed.
+type snapStatus struct {
+	Status          string     `json:"status"`
+	Message         string     `json:"message,omitempty"`
+	SizeBytes       int64      `json:"size_bytes"`
+	SHA256          string     `json:"sha256"`
+	FileCount       int64      `json:"file_count"`
+	OpenClawVersion string     `json:"openclaw_version"`
+	CompletedAt     *time.Time `json:"completed_at,omitempty"`
+	VerifiedAt      *time.Time `json:"verified_at,omitempty"`
+}
+
+const (
+	// dataKeyName is the snapshot's sealed data key in the secrets table.
+	dataKeyName       = "data_key"
+	maxSnapshotName   = 63
+	maxDescriptionLen = 1024
+)
+
+var snapshotImmutable = map[string]string{
+	"id":               "is assigned by the control plane",
+	"name":             "cannot be changed after creation",
+	"environment_id":   "cannot be changed: a snapshot belongs to the environment it was taken of (Terraform replaces it)",
+	"environment_name": "is read-only",
+	"status":           "is read-only",
+	"status_message":   "is read-only",
+	"size_bytes":       "is read-only",
+	"sha256":           "is read-only",
+	"file_count":       "is read-only",
+	"openclaw_version": "is read-only: it is the version of the environment when the snapshot was taken",
+	"etag":             "is read-only; send it in the If-Match header",
+	"created_at":       "is read-only",
+	"updated_at":       "is read-only",
+	"completed_at":     "is read-only",
+	"verified_at":      "is read-only; POST /v1/snapshots/{id}/verify",
+}
+
+var snapshotNameRE = regexp.MustCompile(`^[a-z]([-a-z0-9]*[a-z0-9])?$`)
+
+func validateSnapshotName(name string) []api.FieldError {
+	switch {
+	case name == "":
+		return []api.FieldError{fieldErr("name", "is required")}
+	case len(name) > maxSnapshotName:
+		return []api.FieldError{fieldErr("name", "must be at most %d characters, got %d", maxSnapshotName, len(name))}
+	case !snapshotNameRE.MatchString(name):
+		return []api.FieldError{fieldErr("name", "must be a DNS label: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen")}
+	}
+	return nil
+}
+
+func validateDescription(d string) []api.FieldError {
+	if len(d) > maxDescriptionLen {
+		return []api.FieldError{fieldErr("description", "must be at most %d characters, got %d", maxDescriptionLen, len(d))}
+	}
+	return nil
+}
+
+// validatePolicy checks retention and lock for a snapshot (created at
+// created) as of now.
+func validatePolicy(p api.SnapshotPolicy, now time.Time) []api.FieldError {
+	errs := p.Validate(now)
+	if p.ExpiresAt != nil && !p.ExpiresAt.After(now) {
+		errs = append(errs, fieldErr("expires_at", "must be in the future, got %s", p.ExpiresAt.UTC().Format(time.RFC3339)))
+	}
+	return errs
+}
+
+func (s *Server) requireSnapshots() error {
+	if s.snapshots == nil {
+		return errorf(http.StatusServiceUnavailable, api.CodeInternal, "this control plane has no snapshot store configured (--snapshot-store)")
+	}
+	return nil
+}
+
+// loadSnapshot reads a snapshot the principal may see: an environment-bound
+// key sees only its environment's snapshots.
+func (s *Server) loadSnapshot(ctx context.Context, p *principal, id string) (*store.Resource, error) {
+	res, err := s.store.GetResource(ctx, store.KindDataSnapshot, id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !p.seesEnvironment(res.ParentID)) {
+		return nil, notFound("snapshot", id)
+	}
+	return res, err
+}
+
+func decodeSnapshot(res *store.Resource) (snapSpec, snapStatus, error) {
+	var spec snapSpec
+	var st snapStatus
+	if err := json.Unmarshal(res.Spec, &spec); err != nil {
+		return spec, st, fmt.Errorf("decode spec of %s: %w", res.ID, err)
+	}
+	if err := json.Unmarshal(res.Status, &st); err != nil {
+		return spec, st, fmt.Errorf("decode status of %s: %w", res.ID, err)
+	}
+	return spec, st, nil
+}
+
+func snapshotView(res *store.Resource) (api.Snapshot, error) {
+	spec, st, err := decodeSnapshot(res)
+	if err != nil {
+		return api.Snapshot{}, err
+	}
+	return api.Snapshot{
+		ID:              res.ID,
+		Name:            res.Name,
+		Description:     spec.Description,
+		EnvironmentID:   spec.EnvironmentID,
+		EnvironmentName: spec.EnvironmentName,
+		Labels:          orEmpty(res.Labels),
+		RetentionDays:   spec.RetentionDays,
+		ExpiresAt:       spec.policy().Expiry(res.CreatedAt),
+		Locked:          spec.Locked,
+		LockUntil:       utcPtr(spec.LockUntil),
+		Status:          st.Status,
+		StatusMessage:   st.Message,
+		SizeBytes:       st.SizeBytes,
+		SHA256:          st.SHA256,
+		FileCount:       st.FileCount,
+		OpenClawVersion: st.OpenClawVersion,
+		ETag:            etagOf(res),
+		CreatedAt:       res.CreatedAt.UTC(),
+		UpdatedAt:       res.UpdatedAt.UTC(),
+		CompletedAt:     utcPtr(st.CompletedAt),
+		VerifiedAt:      utcPtr(st.VerifiedAt),
+	}, nil
+}
+
+func (s *Server) createSnapshot(w http.ResponseWriter, r *http.Request, p *principal) error {
+	if err := p.require(api.ScopeSnapshotsWrite); err != nil {
+		return err
+	}
+	if err := s.requireSnapshots(); err != nil {
+		return err
+	}
+	var req api.SnapshotCreate
+	if err := decodeJSON(r, &req, snapshotImmutable); err != nil {
+		return err
+	}
+	now := s.now()
+	spec := snapSpec{EnvironmentID: req.EnvironmentID, Description: req.Description, RetentionDays: req.RetentionDays, ExpiresAt: req.ExpiresAt, Locked: req.Locked, LockUntil: req.LockUntil}
+	var errs []api.FieldError
+	errs = append(errs, validateSnapshotName(req.Name)...)
+	errs = append(errs, validateDescription(req.Description)...)
+	errs = append(errs, validateLabels(req.Labels)...)
+	errs = append(errs, validatePolicy(spec.policy(), now)...)
+	if req.LockUntil != nil && !req.LockUntil.After(now) {
+		errs = append(errs, fieldErr("lock_until", "must be in the future, got %s", req.LockUntil.UTC().Format(time.RFC3339)))
+	}
+	var env *store.Resource
+	if req.EnvironmentID == "" {
+		errs = append(errs, fieldErr("environment_id", "is required"))
+	} else {
+		var err error
+		env, err = s.loadEnvironment(r.Context(), p, req.EnvironmentID)
+		var ae *apiError
+		if errors.As(err, &ae) && ae.problem.Code == api.CodeNotFound {
+			errs = append(errs, fieldErr("environment_id", "no environment %q exists", req.EnvironmentID))
+		} else if err != nil {
+			return err
+		}
+	}
+	if len(errs) > 0 {
+		return invalid(errs...)
+	}
+	if err := snapshottable(env); err != nil {
+		return err
+	}
+	spec.EnvironmentName = env.Name
+	res := newSnapshotResource(env, req.Name, spec, req.Labels, now)
+	op := s.newOperation("snapshot.create", store.KindDataSnapshot, res.ID)
+	op.Message = "queued"
+	err := s.store.InTx(r.Context(), func(tx store.Tx) error {
+		if err := s.insertSnapshot(r.Context(), tx, res); err != nil {
+			return err
+		}
+		return tx.CreateOperation(r.Context(), op)
+	})
+	if errors.Is(err, store.ErrConflict) {
+		e := errorf(http.StatusConflict, api.CodeConflict, "environment %q already has a snapshot named %q; choose another name or import it", env.Name, req.Name)
+		e.problem.Errors = []api.FieldError{fieldErr("name", "is already used by another snapshot of this environment")}
+		return e
+	}
+	if err != nil {
+		return err
+	}
+	setAuditTarget(r.Context(), store.KindDataSnapshot, res.ID)
+	s.engine.kick()
+	return s.accepted(w, op)
+}
+
+// snapshottable refuses environments without a settled state directory.
+func snapshottable(env *store.Resource) error {
+	var st envStatus
+	if err := json.Unmarshal(env.Status, &st); err != nil {
+		return err
+	}
+	switch st.Status {
+	case api.EnvStatusProvisioning, api.EnvStatusDeleting, api.EnvStatusFailed:
+		return errorf(http.StatusConflict, api.CodeConflict, "environment %q is %s; snapshots are taken of running or stopped environments", env.Name, st.Status)
+	}
+	return nil
+}
+
+func newSnapshotResource(env *store.Resource, name string, spec snapSpec, labels map[string]string, now time.Time) *store.Resource {
+	return &store.Resource{
+		Kind:      store.KindDataSnapshot,
+		ID:        newID("snap"),
+		ParentID:  env.ID,
+		Name:      name,
+		Spec:      mustJSON(spec),
+		Status:    mustJSON(snapStatus{Status: api.SnapshotCreating}),
+		Labels:    orEmpty(labels),
+		CreatedAt: now,
+		UpdatedAt: now,
+	}
+}
+
+// insertSnapshot stores a new snapshot with its fresh data key, sealed.
+func (s *Server) insertSnapshot(ctx context.Context, tx store.Tx, res *store.Resource) error {
+	key, err := newDataKey()
+	if err != nil {
+		return err
+	}
+	if err := tx.CreateResource(ctx, res); err != nil {
+		return err
+	}
+	sealed, err := s.sealSecrets(res.ID, map[string]string{dataKeyName: key}, nil)
+	if err != nil {
+		return err
+	}
+	return tx.PutSecrets(ctx, res.ID, sealed)
+}
+
+func (s *Server) getSnapshot(w http.ResponseWriter, r *http.Request, p *principal) error {
+	if err := p.require(api.ScopeSnapshotsRead); err != nil {
+		return err
+	}
+	res, err := s.loadSnapshot(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	v, err := snapshotView(res)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("ETag", strconv.Quote(v.ETag))
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
+func (s *Server) listSnapshots(w http.ResponseWriter, r *http.Request, p *principal) error {
+	if err := p.require(api.ScopeSnapshotsRead); err != nil {
+		return err
+	}
+	f, err := listFilter(r, store.KindDataSnapshot)
+	if err != nil {
+		return err
+	}
+	f.Descending = true
+	if env := r.URL.Query().Get("environment_id"); env != "" {
+		f.ParentID = &env
+	}
+	if bound := p.boundEnvironment(); bound != "" {
+		if f.ParentID != nil && *f.ParentID != bound {
+			f.IDs = []string{} // another environment's: none visible
+		}
+		f.ParentID = &bound
+	}
+	return listPage(s, w, r, f, func(_ context.Context, res *store.Resource) (api.Snapshot, error) {
+		return snapshotView(res)
+	})
+}
+
+func (s *Server) updateSnapshot(w http.ResponseWriter, r *http.Request, p *principal) error {
+	if err := p.require(api.ScopeSnapshotsWrite); err != nil {
+		return err
+	}
+	var req api.SnapshotUpdate
+	if err := decodeJSON(r, &req, snapshotImmutable); err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	res, err := s.loadSnapshot(r.Context(), p, id)
+	if err != nil {
+		return err
+	}
+	if err := checkIfMatch(r, res); err != nil {
+		return err
+	}
+	spec, st, err := decodeSnapshot(res)
+	if err != nil {
+		return err
+	}
+	if st.Status == api.SnapshotDeleting {
+		return errorf(http.StatusConflict, api.CodeConflict, "snapshot %s is being deleted", id)
+	}
+	now := s.now()
+	old := spec
+	if req.Description != nil {
+		spec.Description = *req.Description
+	}
+	if req.ClearExpiry {
+		spec.RetentionDays, spec.ExpiresAt = nil, nil
+	}
+	if req.RetentionDays != nil {
+		spec.RetentionDays, spec.ExpiresAt = req.RetentionDays, nil
+	}
+	if req.ExpiresAt != nil {
+		spec.ExpiresAt = req.ExpiresAt
+		if req.RetentionDays == nil {
+			spec.RetentionDays = nil
+		}
+	}
+	if req.Locked != nil {
+		spec.Locked = *req.Locked
+		if !spec.Locked && req.LockUntil == nil {
+			spec.LockUntil = nil
+		}
+	}
+	if req.LockUntil != nil {
+		spec.LockUntil = req.LockUntil
+	}
+	labels := res.Labels
+	var errs []api.FieldError
+	if req.Labels != nil {
+		labels = orEmpty(*req.Labels)
+		errs = append(errs, validateLabels(labels)...)
+	}
+	errs = append(errs, validateDescription(spec.Description)...)
+	errs = append(errs, spec.policy().Validate(now)...)
+	if req.ExpiresAt != nil && !req.ExpiresAt.After(now) {
+		errs = append(errs, fieldErr("expires_at", "must be in the future, got %s", req.ExpiresAt.UTC().Format(time.RFC3339)))
+	}
+	if len(errs) > 0 {
+		return invalid(errs...)
+	}
+	if lockErrs := api.CheckSnapshotChange(now, res.CreatedAt, old.policy(), spec.policy()); len(lockErrs) > 0 {
+		e := errorf(http.StatusConflict, api.CodeConflict, "snapshot %q is locked until %s: its lock and retention can only be extended", res.Name, old.LockUntil.UTC().Format(time.RFC3339))
+		e.problem.Errors = lockErrs
+		return e
+	}
+	changed := !jsonEqual(old, spec) || !maps.Equal(labels, res.Labels)
+	op := s.newOperation("snapshot.update", store.KindDataSnapshot, id)
+	msg := "no changes"
+	if changed {
+		msg = "updated: metadata, retention and lock change without touching the archive"
+	}
+	s.metadataOnly(op, msg)
+	res.Spec = mustJSON(spec)
+	res.Labels = labels
+	return s.commitUpdate(w, r, res, changed, op, "snapshot", nil)
+}
+
+func (s *Server) deleteSnapshot(w http.ResponseWriter, r *http.Request, p *principal) error {
+	if err := p.require(api.ScopeSnapshotsWrite); err != nil {
+		return err
+	}
+	res, err := s.loadSnapshot(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if err := checkIfMatch(r, res); err != nil {
+		return err
+	}
+	spec, _, err := decodeSnapshot(res)
+	if err != nil {
+		return err
+	}
+	if spec.policy().LockedAt(s.now()) {
+		until := spec.LockUntil.UTC().Format(time.RFC3339)
+		e := errorf(http.StatusConflict, api.CodeConflict,
+			"snapshot %q is locked until %s and cannot be deleted before then, by anyone (admins included); it can be deleted after %s", res.Name, until, until)
+		e.problem.Errors = []api.FieldError{fieldErr("locked", "the snapshot is locked until %s", until)}
+		return e
+	}
+	return s.startDelete(w, r, res, "snapshot.delete", "snapshot", func(res *store.Resource) error {
+		return setSnapStatus(res, func(st *snapStatus) { st.Status = api.SnapshotDeleting })
+	})
+}
+
+func setSnapStatus(res *store.Resource, fn func(*snapStatus)) error {
+	var st snapStatus
+	if err := json.Unmarshal(res.Status, &st); err != nil {
+		return err
+	}
+	fn(&st)
+	res.Status = mustJSON(st)
+	return nil
+}
+
+// verifySnapshot re-reads the blob, decrypts it, and checks the stored
+// SHA-256 and every manifest entry. A mismatch marks the snapshot corrupt,
+// with the first failing path; a pass records verified_at.
+func (s *Server) verifySnapshot(w http.ResponseWriter, r *http.Request, p *principal) error {
+	if err := p.require(api.ScopeSnapshotsWrite); err != nil {
+		return err
+	}
+	if err := s.requireSnapshots(); err != nil {
+		return err
+	}
+	res, err := s.loadSnapshot(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	setAuditTarget(r.Context(), store.KindDataSnapshot, res.ID)
+	_, st, err := decodeSnapshot(res)
+	if err != nil {
+		return err
+	}
+	if st.Status != api.SnapshotAvailable && st.Status != api.SnapshotCorrupt {
+		return errorf(http.StatusConflict, api.CodeConflict, "snapshot %q is %s; only available or corrupt snapshots can be verified", res.Name, st.Status)
+	}
+	problem, err := s.checkSnapshotBlob(r.Context(), res, st)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	res, err = s.mutateResource(r.Context(), store.KindDataSnapshot, res.ID, func(r *store.Resource) error {
+		return setSnapStatus(r, func(st *snapStatus) {
+			if st.Status != api.SnapshotAvailable && st.Status != api.SnapshotCorrupt {
+				return // deleted meanwhile
+			}
+			if problem != "" {
+				st.Status, st.Message = api.SnapshotCorrupt, problem
+				return
+			}
+			st.Status, st.Message, st.VerifiedAt = api.SnapshotAvailable, "", &now
+		})
+	})
+	if err != nil {
+		return err
+	}
+	v, err := snapshotView(res)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("ETag", strconv.Quote(v.ETag))
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
+func validateFinalSnapshot(fs *api.FinalSnapshot) []api.FieldError {
+	if fs == nil || fs.RetentionDays == 0 {
+		return nil
+	}
+	if fs.RetentionDays < api.MinRetentionDays || fs.RetentionDays > api.MaxRetentionDays {
+		return []api.FieldError{fieldErr("final_snapshot.retention_days", "must be between %d and %d, got %d", api.MinRetentionDays, api.MaxRetentionDays, fs.RetentionDays)}
+	}
+	return nil
+}
+
+// checkRestoreFrom validates a new environment's restore_from: a snapshot
+// the key may read, available, and not newer than the environment's
+// OpenClaw version.
+func (s *Server) checkRestoreFrom(ctx context.Context, p *principal, spec envSpec) error {
+	from := spec.RestoreFrom
+	if from == nil {
+		return nil
+	}
+	if err := p.require(api.ScopeSnapshotsRead); err != nil {
+		return err
+	}
+	if err := s.requireSnapshots(); err != nil {
+		return err
+	}
+	if from.SnapshotID == "" {
+		return invalid(fieldErr("restore_from.snapshot_id", "is required"))
+	}
+	snap, err := s.loadSnapshot(ctx, p, from.SnapshotID)
+	var ae *apiError
+	if errors.As(err, &ae) && ae.problem.Code == api.CodeNotFound {
+		return invalid(fieldErr("restore_from.snapshot_id", "no snapshot %q exists", from.SnapshotID))
+	}
+	if err != nil {
+		return err
+	}
+	_, st, err := decodeSnapshot(snap)
+	if err != nil {
+		return err
+	}
+	if st.Status != api.SnapshotAvailable {
+		e := errorf(http.StatusConflict, api.CodeConflict, "snapshot %q is %s; only available snapshots can be restored", snap.Name, st.Status)
+		e.problem.Errors = []api.FieldError{fieldErr("restore_from.snapshot_id", "snapshot %q is %s", snap.Name, st.Status)}
+		return e
+	}
+	if err := api.CheckRestoreVersion(spec.OpenClawVersion, st.OpenClawVersion); err != nil {
+		return invalid(fieldErr("openclaw_version", "%s", err.Error()))
+	}
+	return nil
+}
