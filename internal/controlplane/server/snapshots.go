@@ -180,21 +180,15 @@ func (s *Server) createSnapshot(w http.ResponseWriter, r *http.Request, p *princ
 	if req.LockUntil != nil && !req.LockUntil.After(now) {
 		errs = append(errs, fieldErr("lock_until", "must be in the future, got %s", req.LockUntil.UTC().Format(time.RFC3339)))
 	}
-	var env *store.Resource
 	if req.EnvironmentID == "" {
 		errs = append(errs, fieldErr("environment_id", "is required"))
-	} else {
-		var err error
-		env, err = s.loadEnvironment(r.Context(), p, req.EnvironmentID)
-		var ae *apiError
-		if errors.As(err, &ae) && ae.problem.Code == api.CodeNotFound {
-			errs = append(errs, fieldErr("environment_id", "no environment %q exists", req.EnvironmentID))
-		} else if err != nil {
-			return err
-		}
 	}
 	if len(errs) > 0 {
 		return invalid(errs...)
+	}
+	env, err := s.loadEnvironment(r.Context(), p, req.EnvironmentID)
+	if err != nil {
+		return err
 	}
 	if err := snapshottable(env); err != nil {
 		return err
@@ -203,7 +197,7 @@ func (s *Server) createSnapshot(w http.ResponseWriter, r *http.Request, p *princ
 	res := newSnapshotResource(env, req.Name, spec, req.Labels, now)
 	op := s.newOperation("snapshot.create", store.KindDataSnapshot, res.ID)
 	op.Message = "queued"
-	err := s.store.InTx(r.Context(), func(tx store.Tx) error {
+	err = s.store.InTx(r.Context(), func(tx store.Tx) error {
 		if err := s.insertSnapshot(r.Context(), tx, res); err != nil {
 			return err
 		}
