@@ -66,6 +66,7 @@ type SnapshotCreate struct {
 // SnapshotUpdate is the body of PATCH /v1/snapshots/{id}. Absent fields stay;
 // clear_expiry removes retention_days and expires_at (keep forever).
 type SnapshotUpdate struct {
+	Name          *string            `json:"name,omitempty"`
 	Description   *string            `json:"description,omitempty"`
 	Labels        *map[string]string `json:"labels,omitempty"`
 	RetentionDays *int64             `json:"retention_days,omitempty"`

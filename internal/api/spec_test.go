@@ -365,7 +365,7 @@ func samples() []struct {
 			RetentionDays: ptr[int64](7), ExpiresAt: &t1, Locked: true, LockUntil: &t1,
 		}},
 		{"SnapshotUpdate", api.SnapshotUpdate{
-			Description: ptr("d"), Labels: ptr(map[string]string{}), RetentionDays: ptr[int64](90), ExpiresAt: &t1,
+			Name: ptr("renamed"), Description: ptr("d"), Labels: ptr(map[string]string{}), RetentionDays: ptr[int64](90), ExpiresAt: &t1,
 			ClearExpiry: true, Locked: ptr(true), LockUntil: &t1,
 		}},
 		{"SnapshotList", api.List[api.Snapshot]{Items: []api.Snapshot{sampleSnapshot()}, NextPageToken: "tok"}},

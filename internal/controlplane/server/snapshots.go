@@ -53,7 +53,6 @@ const (
 
 var snapshotImmutable = map[string]string{
 	"id":               "is assigned by the control plane",
-	"name":             "cannot be changed after creation",
 	"environment_id":   "cannot be changed: a snapshot belongs to the environment it was taken of (Terraform replaces it)",
 	"environment_name": "is read-only",
 	"status":           "is read-only",
@@ -324,6 +323,20 @@ func (s *Server) updateSnapshot(w http.ResponseWriter, r *http.Request, p *princ
 	}
 	now := s.now()
 	old := spec
+	var errs []api.FieldError
+	if req.Name != nil && *req.Name != res.Name {
+		if errs = validateSnapshotName(*req.Name); len(errs) == 0 {
+			if other, err := s.store.GetResourceByName(r.Context(), store.KindDataSnapshot, res.ParentID, *req.Name); err == nil && other.ID != id {
+				e := errorf(http.StatusConflict, api.CodeConflict, "environment %q already has a snapshot named %q", spec.EnvironmentName, *req.Name)
+				e.problem.Errors = []api.FieldError{fieldErr("name", "is already used by another snapshot of this environment")}
+				return e
+			}
+		}
+	}
+	renamed := req.Name != nil && *req.Name != res.Name
+	if renamed {
+		res.Name = *req.Name
+	}
 	if req.Description != nil {
 		spec.Description = *req.Description
 	}
@@ -349,7 +362,6 @@ func (s *Server) updateSnapshot(w http.ResponseWriter, r *http.Request, p *princ
 		spec.LockUntil = req.LockUntil
 	}
 	labels := res.Labels
-	var errs []api.FieldError
 	if req.Labels != nil {
 		labels = orEmpty(*req.Labels)
 		errs = append(errs, validateLabels(labels)...)
@@ -367,7 +379,7 @@ func (s *Server) updateSnapshot(w http.ResponseWriter, r *http.Request, p *princ
 		e.problem.Errors = lockErrs
 		return e
 	}
-	changed := !jsonEqual(old, spec) || !maps.Equal(labels, res.Labels)
+	changed := renamed || !jsonEqual(old, spec) || !maps.Equal(labels, res.Labels)
 	op := s.newOperation("snapshot.update", store.KindDataSnapshot, id)
 	msg := "no changes"
 	if changed {
