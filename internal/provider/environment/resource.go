@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"strings"
 
@@ -44,6 +45,7 @@ var (
 var (
 	regionRegexp     = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
 	secretNameRegexp = regexp.MustCompile(`^[A-Z_][A-Z0-9_]{0,127}$`)
+	snapshotIDRegexp = regexp.MustCompile(`^snap_[0-9a-z]+$`)
 )
 
 const (
@@ -210,6 +212,7 @@ func (r *Resource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *r
 			"timeouts": shared.TimeoutsAttribute(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
 		},
 	}
+	maps.Copy(resp.Schema.Attributes, snapshotAttributes())
 }
 
 // ValidateConfig checks what single-attribute validators cannot: a beta
@@ -247,6 +250,7 @@ func (r *Resource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReques
 	}
 	if req.State.Raw.IsNull() {
 		r.checkRegion(ctx, plan.Region, resp)
+		r.checkRestore(ctx, &plan, resp)
 		return
 	}
 	var state resourceModel
@@ -377,6 +381,7 @@ func (r *Resource) readInto(ctx context.Context, id string, m *resourceModel, di
 		return false
 	}
 	diags.Append(m.fromAPI(ctx, env, true)...)
+	diags.Append(m.snapshotsFromAPI(env)...)
 	return true
 }
 
@@ -397,6 +402,7 @@ func (r *Resource) Read(ctx context.Context, req resource.ReadRequest, resp *res
 		return
 	}
 	resp.Diagnostics.Append(state.fromAPI(ctx, env, true)...)
+	resp.Diagnostics.Append(state.snapshotsFromAPI(env)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
