@@ -120,11 +120,11 @@ func TestRestoreExcludes(t *testing.T) {
 		t.Fatal(err)
 	}
 	dest := filepath.Join(t.TempDir(), "staging")
-	exclude := func(p string) bool { return p == ".env" || strings.HasPrefix(p, "credentials/") }
+	exclude := func(p string) bool { return p == ".env" || p == "credentials" || strings.HasPrefix(p, "credentials/") }
 	if _, err := (archive.Dir{}).Restore(ctx, &buf, dest, archive.RestoreOptions{Exclude: exclude}); err != nil {
 		t.Fatal(err)
 	}
-	for _, gone := range []string{".env", "credentials/whatsapp.json"} {
+	for _, gone := range []string{".env", "credentials/whatsapp.json", "credentials"} {
 		if _, err := os.Stat(filepath.Join(dest, gone)); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("%s was restored despite the exclusion (%v)", gone, err)
 		}

@@ -126,7 +126,7 @@ func walk(ctx context.Context, r io.Reader, x *extractor, opts RestoreOptions) (
 		switch hdr.Typeflag {
 		case tar.TypeDir:
 			dirs[name] = true
-			if x != nil {
+			if x != nil && !excluded(opts.Exclude, name) {
 				if err := os.MkdirAll(filepath.Join(x.root, filepath.FromSlash(name)), 0o700); err != nil {
 					return nil, &EntryError{Path: name, Reason: err.Error()}
 				}

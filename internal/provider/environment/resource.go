@@ -298,8 +298,26 @@ func (r *Resource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReques
 		// state do not move.
 		plan.Status = state.Status
 		plan.PowerState = state.PowerState
+		plan = unchangedAsState(ctx, plan, state, req, resp)
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// unchangedAsState returns state when plan differs from it only in the
+// values the control plane computes on a change (etag, updated_at): Terraform
+// proposes a removed restore_from block as a change, which its plan modifier
+// puts back, leaving nothing to apply.
+func unchangedAsState(ctx context.Context, plan, state resourceModel, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) resourceModel {
+	candidate := plan
+	candidate.ETag, candidate.UpdatedAt = state.ETag, state.UpdatedAt
+	tmp := resp.Plan
+	if d := tmp.Set(ctx, &candidate); d.HasError() {
+		return plan
+	}
+	if tmp.Raw.Equal(req.State.Raw) {
+		return candidate
+	}
+	return plan
 }
 
 // checkRegion rejects unknown or closed regions at plan time, from one

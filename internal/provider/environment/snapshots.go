@@ -11,7 +11,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -53,11 +52,13 @@ func snapshotAttributes() map[string]schema.Attribute {
 					Description: desc["restore_from.snapshot_id"],
 					Validators:  []validator.String{stringvalidator.RegexMatches(snapshotIDRegexp, "must be a snapshot ID (snap_...)")},
 				},
+				// No schema default: a default inside this block would be
+				// applied to a removed block too and plan a change.
 				"include_credentials": schema.BoolAttribute{
-					Optional:    true,
-					Computed:    true,
-					Default:     booldefault.StaticBool(false),
-					Description: desc["restore_from.include_credentials"],
+					Optional:      true,
+					Computed:      true,
+					Description:   desc["restore_from.include_credentials"],
+					PlanModifiers: []planmodifier.Bool{falseWhenUnset{}},
 				},
 			},
 		},
@@ -179,5 +180,19 @@ func (r *Resource) checkRestore(ctx context.Context, plan *resourceModel, resp *
 	if err := api.CheckRestoreVersion(plan.OpenClawVersion.ValueString(), snap.OpenClawVersion); err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("openclaw_version"), "Snapshot is newer than this OpenClaw version",
 			fmt.Sprintf("restore_from.snapshot_id %s (%q): %s.", snap.ID, snap.Name, err))
+	}
+}
+
+// falseWhenUnset plans an unset include_credentials as false (a schema
+// default would also apply inside a removed restore_from block).
+type falseWhenUnset struct{}
+
+func (falseWhenUnset) Description(context.Context) string { return "false when not set" }
+
+func (m falseWhenUnset) MarkdownDescription(ctx context.Context) string { return m.Description(ctx) }
+
+func (falseWhenUnset) PlanModifyBool(_ context.Context, req planmodifier.BoolRequest, resp *planmodifier.BoolResponse) {
+	if req.ConfigValue.IsNull() && resp.PlanValue.IsUnknown() {
+		resp.PlanValue = types.BoolValue(false)
 	}
 }
