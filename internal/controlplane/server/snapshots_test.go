@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/api"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/snapshotblob/s3test"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store"
 )
 
@@ -223,6 +225,16 @@ func TestRestoreIntoNewEnvironment(t *testing.T) {
 			t.Errorf("%s: restored %q (%v), want %q", rel, got, err, want)
 		}
 	}
+	// The gateway's SQLite state came through the online backup intact.
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(sdir, "state", "openclaw.sqlite")+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var check string
+	if err := db.QueryRow(`PRAGMA integrity_check`).Scan(&check); err != nil || check != "ok" {
+		t.Errorf("restored state/openclaw.sqlite: integrity_check %q, %v", check, err)
+	}
+	db.Close()
 	if _, err := os.Stat(filepath.Join(sdir, "credentials", "whatsapp.json")); !os.IsNotExist(err) {
 		t.Errorf("prod's credentials were restored into staging (%v)", err)
 	}
@@ -298,5 +310,27 @@ func TestReaperDeletesExpiredUnlocked(t *testing.T) {
 	}
 	for _, id := range []string{locked.ID, keep.ID} {
 		wantStatus(t, c.get(t, c.admin, "/v1/snapshots/"+id), http.StatusOK)
+	}
+}
+
+// TestSnapshotsOnS3 runs a snapshot and a restore through an s3:// snapshot
+// store (gocloud's s3blob and the AWS SDK against an in-process S3 server).
+func TestSnapshotsOnS3(t *testing.T) {
+	url := s3test.Start(t, "openclaw-snapshots") // sets AWS_* variables: not parallel
+	c := start(t, func(o *controlplane.Options) { o.SnapshotStore = url })
+	prod := c.createRunning(t, api.EnvironmentCreate{Name: uniqueName("prod"), Region: "us-east"})
+	writeState(t, c.stateDir(prod.ID), "workspace/memory/s3.md", "stored in S3\n")
+	snap := c.takeSnapshot(t, prod.ID, api.SnapshotCreate{})
+	if _, err := os.Stat(c.blobPath(snap.ID)); !os.IsNotExist(err) {
+		t.Errorf("the archive went to the local directory, not S3: %v", err)
+	}
+	r := c.do(t, req{method: http.MethodPost, path: "/v1/snapshots/" + snap.ID + "/verify", key: c.admin})
+	wantStatus(t, r, http.StatusOK)
+	if v := decode[api.Snapshot](t, r); v.Status != api.SnapshotAvailable || v.VerifiedAt == nil {
+		t.Errorf("verify on S3: %+v", v)
+	}
+	staging := c.createRunning(t, api.EnvironmentCreate{Name: uniqueName("staging"), Region: "us-east", RestoreFrom: &api.RestoreFrom{SnapshotID: snap.ID}})
+	if got, err := os.ReadFile(filepath.Join(c.stateDir(staging.ID), "workspace", "memory", "s3.md")); err != nil || string(got) != "stored in S3\n" {
+		t.Errorf("restored from S3: %q, %v", got, err)
 	}
 }

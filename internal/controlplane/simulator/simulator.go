@@ -139,6 +139,9 @@ func (s *Simulator) Materialise(g Gateway) error {
 			return fmt.Errorf("simulator: create state directory: %w", err)
 		}
 	}
+	if err := ensureStateDatabase(dir); err != nil {
+		return err
+	}
 	cfg, err := json.MarshalIndent(openclawConfig(g), "", "  ")
 	if err != nil {
 		return err
