@@ -175,9 +175,9 @@ func CheckSnapshotChange(now, created time.Time, cur, next SnapshotPolicy) []Fie
 // database migrations are forward-only. Unparsable versions are left to the
 // version validators.
 func CheckRestoreVersion(envVersion, snapshotVersion string) error {
-	ev, err1 := ocversion.Parse(envVersion)
-	sv, err2 := ocversion.Parse(snapshotVersion)
-	if err1 != nil || err2 != nil || ocversion.Compare(ev, sv) >= 0 {
+	ev, evErr := ocversion.Parse(envVersion)
+	sv, svErr := ocversion.Parse(snapshotVersion)
+	if parsed := evErr == nil && svErr == nil; !parsed || ocversion.Compare(ev, sv) >= 0 {
 		return nil
 	}
 	return fmt.Errorf("the snapshot was taken on OpenClaw %s and this environment would run %s, which is older; OpenClaw's database migrations are forward-only, so choose openclaw_version %s or newer", snapshotVersion, envVersion, snapshotVersion)

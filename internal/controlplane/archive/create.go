@@ -196,12 +196,15 @@ func (d Dir) openForArchive(ctx context.Context, p string) (*os.File, error) {
 	tmpPath := tmp.Name()
 	tmp.Close()
 	if err := BackupSQLite(ctx, p, tmpPath); err != nil {
-		os.Remove(tmpPath)
+		_ = os.Remove(tmpPath) // the backup's error is the one to report
 		return nil, fmt.Errorf("online backup of the SQLite database: %w", err)
 	}
 	c, err := os.Open(tmpPath)
 	// Unlinked now, readable until closed: nothing is left behind.
-	os.Remove(tmpPath)
+	if rmErr := os.Remove(tmpPath); rmErr != nil && err == nil {
+		_ = c.Close()
+		return nil, rmErr
+	}
 	return c, err
 }
 
@@ -219,7 +222,7 @@ func BackupSQLite(ctx context.Context, src, dst string) error {
 	if err != nil {
 		return err
 	}
-	defer c.Close()
+	defer func() { _ = c.Close() }() // read-only: nothing to lose on close
 	return c.Raw(func(dc any) error {
 		b, ok := dc.(interface {
 			NewBackup(string) (*sqlite.Backup, error)

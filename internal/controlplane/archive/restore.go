@@ -89,7 +89,7 @@ func walk(ctx context.Context, r io.Reader, x *extractor, opts RestoreOptions) (
 	if err != nil {
 		return nil, &EntryError{Reason: "not a gzip stream: " + err.Error()}
 	}
-	defer gz.Close()
+	defer func() { _ = gz.Close() }() // reading: a close error adds nothing
 	tr := tar.NewReader(gz)
 	var (
 		m     *Manifest

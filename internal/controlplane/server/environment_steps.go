@@ -134,7 +134,7 @@ func (s *Server) deleteEnvironmentStep(ctx context.Context, op *store.Operation)
 			return stepOutcome{}, err
 		}
 		if fail != nil {
-			return stepOutcome{fail: fail}, nil
+			return stepOutcome{fail: fail}, nil //nolint:nilerr // fail is the operation's outcome, not a step error
 		}
 	}
 	// With cascade (checked when the delete was accepted) the pools go too.

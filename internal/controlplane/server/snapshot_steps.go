@@ -46,7 +46,7 @@ func (s *Server) createSnapshotStep(ctx context.Context, op *store.Operation) (s
 		return stepOutcome{}, err
 	}
 	if fail != nil {
-		return stepOutcome{fail: fail}, nil
+		return stepOutcome{fail: fail}, nil //nolint:nilerr // fail is the operation's outcome, not a step error
 	}
 	op.Message = "available"
 	return stepOutcome{done: true}, nil
