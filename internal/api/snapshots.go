@@ -16,11 +16,36 @@ const (
 	SnapshotDeleting  = "deleting"
 )
 
-// Retention bounds, in days.
+// Retention bounds, in days, and the limits of a snapshot's name and
+// description.
 const (
-	MinRetentionDays = 1
-	MaxRetentionDays = 3650
+	MinRetentionDays          = 1
+	MaxRetentionDays          = 3650
+	MaxSnapshotNameLen        = 63
+	MaxSnapshotDescriptionLen = 1024
 )
+
+// ValidateSnapshotName checks a snapshot's name: a DNS label of at most
+// MaxSnapshotNameLen characters (room for "<environment>-final-<time>").
+func ValidateSnapshotName(name string) []FieldError {
+	switch {
+	case name == "":
+		return []FieldError{fieldErr("name", "is required")}
+	case len(name) > MaxSnapshotNameLen:
+		return []FieldError{fieldErr("name", "must be at most %d characters, got %d", MaxSnapshotNameLen, len(name))}
+	case !NamePattern.MatchString(name):
+		return []FieldError{fieldErr("name", NameRule)}
+	}
+	return nil
+}
+
+// ValidateSnapshotDescription checks a snapshot's description.
+func ValidateSnapshotDescription(d string) []FieldError {
+	if len(d) > MaxSnapshotDescriptionLen {
+		return []FieldError{fieldErr("description", "must be at most %d characters, got %d", MaxSnapshotDescriptionLen, len(d))}
+	}
+	return nil
+}
 
 // Snapshot is an encrypted archive of an environment's state directory. It
 // outlives its environment: environment_id and environment_name stay set

@@ -25,8 +25,8 @@ import (
 // copies.
 
 func (s *Server) registerSnapshotSteps() {
-	s.engine.steps["snapshot.create"] = s.createSnapshotStep
-	s.engine.steps["snapshot.delete"] = s.deleteSnapshotStep
+	s.engine.steps[opSnapshotCreate] = s.createSnapshotStep
+	s.engine.steps[opSnapshotDelete] = s.deleteSnapshotStep
 }
 
 var newDataKey = snapshotblob.NewKey
@@ -65,7 +65,7 @@ func (s *Server) takeSnapshot(ctx context.Context, res *store.Resource) (fail *a
 	markFailed := func(format string, args ...any) (*apiError, error) {
 		msg := fmt.Sprintf(format, args...)
 		if _, err := s.mutateResource(ctx, store.KindDataSnapshot, res.ID, func(r *store.Resource) error {
-			return setSnapStatus(r, func(st *snapStatus) { st.Status, st.Message = api.SnapshotFailed, msg })
+			return editStatus(r, func(st *snapStatus) { st.Status, st.Message = api.SnapshotFailed, msg })
 		}); err != nil {
 			return nil, err
 		}
@@ -105,7 +105,7 @@ func (s *Server) takeSnapshot(ctx context.Context, res *store.Resource) (fail *a
 	}
 	now := s.now()
 	_, err = s.mutateResource(ctx, store.KindDataSnapshot, res.ID, func(r *store.Resource) error {
-		return setSnapStatus(r, func(st *snapStatus) {
+		return editStatus(r, func(st *snapStatus) {
 			*st = snapStatus{
 				Status:          api.SnapshotAvailable,
 				SizeBytes:       written.Size,
@@ -338,14 +338,14 @@ func (s *Server) reapOne(ctx context.Context, id string, now time.Time) (bool, e
 		if !expired(res, now) {
 			return nil // another replica got there first
 		}
-		if err := setSnapStatus(res, func(st *snapStatus) { st.Status = api.SnapshotDeleting }); err != nil {
+		if err := setPhase(res, statusDeleting); err != nil {
 			return err
 		}
 		res.UpdatedAt = now
 		if err := tx.UpdateResource(ctx, res); err != nil {
 			return err
 		}
-		op := s.newOperation("snapshot.delete", store.KindDataSnapshot, id)
+		op := s.newOperation(opSnapshotDelete, store.KindDataSnapshot, id)
 		op.Message = "expired: deleted by the retention reaper"
 		if err := tx.CreateOperation(ctx, op); err != nil {
 			return err

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"regexp"
 	"strconv"
 	"time"
 
@@ -44,12 +43,8 @@ type snapStatus struct {
 	VerifiedAt      *time.Time `json:"verified_at,omitempty"`
 }
 
-const (
-	// dataKeyName is the snapshot's sealed data key in the secrets table.
-	dataKeyName       = "data_key"
-	maxSnapshotName   = 63
-	maxDescriptionLen = 1024
-)
+// dataKeyName is the snapshot's sealed data key in the secrets table.
+const dataKeyName = "data_key"
 
 var snapshotImmutable = map[string]string{
 	"id":               "is assigned by the control plane",
@@ -68,29 +63,7 @@ var snapshotImmutable = map[string]string{
 	"verified_at":      "is read-only; POST /v1/snapshots/{id}/verify",
 }
 
-var snapshotNameRE = regexp.MustCompile(`^[a-z]([-a-z0-9]*[a-z0-9])?$`)
-
-func validateSnapshotName(name string) []api.FieldError {
-	switch {
-	case name == "":
-		return []api.FieldError{fieldErr("name", "is required")}
-	case len(name) > maxSnapshotName:
-		return []api.FieldError{fieldErr("name", "must be at most %d characters, got %d", maxSnapshotName, len(name))}
-	case !snapshotNameRE.MatchString(name):
-		return []api.FieldError{fieldErr("name", "must be a DNS label: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen")}
-	}
-	return nil
-}
-
-func validateDescription(d string) []api.FieldError {
-	if len(d) > maxDescriptionLen {
-		return []api.FieldError{fieldErr("description", "must be at most %d characters, got %d", maxDescriptionLen, len(d))}
-	}
-	return nil
-}
-
-// validatePolicy checks retention and lock for a snapshot (created at
-// created) as of now.
+// validatePolicy checks retention and lock as of now.
 func validatePolicy(p api.SnapshotPolicy, now time.Time) []api.FieldError {
 	errs := p.Validate(now)
 	if p.ExpiresAt != nil && !p.ExpiresAt.After(now) {
@@ -104,16 +77,6 @@ func (s *Server) requireSnapshots() error {
 		return errorf(http.StatusServiceUnavailable, api.CodeInternal, "this control plane has no snapshot store configured (--snapshot-store)")
 	}
 	return nil
-}
-
-// loadSnapshot reads a snapshot the principal may see: an environment-bound
-// key sees only its environment's snapshots.
-func (s *Server) loadSnapshot(ctx context.Context, p *principal, id string) (*store.Resource, error) {
-	res, err := s.store.GetResource(ctx, store.KindDataSnapshot, id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && !p.seesEnvironment(res.ParentID)) {
-		return nil, notFound("snapshot", id)
-	}
-	return res, err
 }
 
 func decodeSnapshot(res *store.Resource) (snapSpec, snapStatus, error) {
@@ -159,7 +122,7 @@ func snapshotView(res *store.Resource) (api.Snapshot, error) {
 }
 
 func (s *Server) createSnapshot(w http.ResponseWriter, r *http.Request, p *principal) error {
-	if err := p.require(api.ScopeSnapshotsWrite); err != nil {
+	if err := p.require(dataSnapshots.writeScope); err != nil {
 		return err
 	}
 	if err := s.requireSnapshots(); err != nil {
@@ -172,9 +135,9 @@ func (s *Server) createSnapshot(w http.ResponseWriter, r *http.Request, p *princ
 	now := s.now()
 	spec := snapSpec{EnvironmentID: req.EnvironmentID, Description: req.Description, RetentionDays: req.RetentionDays, ExpiresAt: req.ExpiresAt, Locked: req.Locked, LockUntil: req.LockUntil}
 	var errs []api.FieldError
-	errs = append(errs, validateSnapshotName(req.Name)...)
-	errs = append(errs, validateDescription(req.Description)...)
-	errs = append(errs, validateLabels(req.Labels)...)
+	errs = append(errs, api.ValidateSnapshotName(req.Name)...)
+	errs = append(errs, api.ValidateSnapshotDescription(req.Description)...)
+	errs = append(errs, api.ValidateLabels(req.Labels)...)
 	errs = append(errs, validatePolicy(spec.policy(), now)...)
 	if req.LockUntil != nil && !req.LockUntil.After(now) {
 		errs = append(errs, fieldErr("lock_until", "must be in the future, got %s", req.LockUntil.UTC().Format(time.RFC3339)))
@@ -185,7 +148,7 @@ func (s *Server) createSnapshot(w http.ResponseWriter, r *http.Request, p *princ
 	if len(errs) > 0 {
 		return invalid(errs...)
 	}
-	env, err := s.loadEnvironment(r.Context(), p, req.EnvironmentID)
+	env, err := s.load(r.Context(), p, environments, req.EnvironmentID)
 	if err != nil {
 		return err
 	}
@@ -194,25 +157,13 @@ func (s *Server) createSnapshot(w http.ResponseWriter, r *http.Request, p *princ
 	}
 	spec.EnvironmentName = env.Name
 	res := newSnapshotResource(env, req.Name, spec, req.Labels, now)
-	op := s.newOperation("snapshot.create", store.KindDataSnapshot, res.ID)
+	op := s.newOperation(opSnapshotCreate, store.KindDataSnapshot, res.ID)
 	op.Message = "queued"
-	err = s.store.InTx(r.Context(), func(tx store.Tx) error {
-		if err := s.insertSnapshot(r.Context(), tx, res); err != nil {
-			return err
-		}
-		return tx.CreateOperation(r.Context(), op)
-	})
-	if errors.Is(err, store.ErrConflict) {
+	return s.commitCreate(w, r, res, op, func(tx store.Tx) error { return s.putDataKey(r.Context(), tx, res.ID) }, func(*store.UniqueViolation) error {
 		e := errorf(http.StatusConflict, api.CodeConflict, "environment %q already has a snapshot named %q; choose another name or import it", env.Name, req.Name)
 		e.problem.Errors = []api.FieldError{fieldErr("name", "is already used by another snapshot of this environment")}
 		return e
-	}
-	if err != nil {
-		return err
-	}
-	setAuditTarget(r.Context(), store.KindDataSnapshot, res.ID)
-	s.engine.kick()
-	return s.accepted(w, op)
+	})
 }
 
 // snapshottable refuses environments without a settled state directory.
@@ -242,90 +193,51 @@ func newSnapshotResource(env *store.Resource, name string, spec snapSpec, labels
 	}
 }
 
-// insertSnapshot stores a new snapshot with its fresh data key, sealed.
-func (s *Server) insertSnapshot(ctx context.Context, tx store.Tx, res *store.Resource) error {
+// putDataKey gives a new snapshot its fresh data key, sealed.
+func (s *Server) putDataKey(ctx context.Context, tx store.Tx, snapshotID string) error {
 	key, err := newDataKey()
 	if err != nil {
 		return err
 	}
+	sealed, err := s.sealSecrets(snapshotID, map[string]string{dataKeyName: key}, nil)
+	if err != nil {
+		return err
+	}
+	return tx.PutSecrets(ctx, snapshotID, sealed)
+}
+
+// insertSnapshot stores a new snapshot with its data key (final snapshots;
+// the API's creates go through commitCreate).
+func (s *Server) insertSnapshot(ctx context.Context, tx store.Tx, res *store.Resource) error {
 	if err := tx.CreateResource(ctx, res); err != nil {
 		return err
 	}
-	sealed, err := s.sealSecrets(res.ID, map[string]string{dataKeyName: key}, nil)
-	if err != nil {
-		return err
-	}
-	return tx.PutSecrets(ctx, res.ID, sealed)
+	return s.putDataKey(ctx, tx, res.ID)
 }
 
 func (s *Server) getSnapshot(w http.ResponseWriter, r *http.Request, p *principal) error {
-	if err := p.require(api.ScopeSnapshotsRead); err != nil {
-		return err
-	}
-	res, err := s.loadSnapshot(r.Context(), p, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	v, err := snapshotView(res)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("ETag", strconv.Quote(v.ETag))
-	writeJSON(w, http.StatusOK, v)
-	return nil
+	return serveGet(s, w, r, p, dataSnapshots, snapshotViewCtx)
 }
 
 func (s *Server) listSnapshots(w http.ResponseWriter, r *http.Request, p *principal) error {
-	if err := p.require(api.ScopeSnapshotsRead); err != nil {
-		return err
-	}
-	f, err := listFilter(r, store.KindDataSnapshot)
-	if err != nil {
-		return err
-	}
-	f.Descending = true
-	if env := r.URL.Query().Get("environment_id"); env != "" {
-		f.ParentID = &env
-	}
-	if bound := p.boundEnvironment(); bound != "" {
-		if f.ParentID != nil && *f.ParentID != bound {
-			f.IDs = []string{} // another environment's: none visible
-		}
-		f.ParentID = &bound
-	}
-	return listPage(s, w, r, f, func(_ context.Context, res *store.Resource) (api.Snapshot, error) {
-		return snapshotView(res)
-	})
+	return serveList(s, w, r, p, dataSnapshots, snapshotViewCtx)
+}
+
+func snapshotViewCtx(_ context.Context, res *store.Resource) (api.Snapshot, error) {
+	return snapshotView(res)
 }
 
 func (s *Server) updateSnapshot(w http.ResponseWriter, r *http.Request, p *principal) error {
-	if err := p.require(api.ScopeSnapshotsWrite); err != nil {
-		return err
-	}
-	var req api.SnapshotUpdate
-	if err := decodeJSON(r, &req, snapshotImmutable); err != nil {
-		return err
-	}
-	id := r.PathValue("id")
-	res, err := s.loadSnapshot(r.Context(), p, id)
+	u, err := beginUpdate[api.SnapshotUpdate, snapSpec, snapStatus](s, r, p, dataSnapshots, snapshotImmutable)
 	if err != nil {
 		return err
 	}
-	if err := checkIfMatch(r, res); err != nil {
-		return err
-	}
-	spec, st, err := decodeSnapshot(res)
-	if err != nil {
-		return err
-	}
-	if st.Status == api.SnapshotDeleting {
-		return errorf(http.StatusConflict, api.CodeConflict, "snapshot %s is being deleted", id)
-	}
+	req, res, spec, id := u.req, u.res, u.spec, u.res.ID
 	now := s.now()
 	old := spec
 	var errs []api.FieldError
 	if req.Name != nil && *req.Name != res.Name {
-		if errs = validateSnapshotName(*req.Name); len(errs) == 0 {
+		if errs = api.ValidateSnapshotName(*req.Name); len(errs) == 0 {
 			if other, err := s.store.GetResourceByName(r.Context(), store.KindDataSnapshot, res.ParentID, *req.Name); err == nil && other.ID != id {
 				e := errorf(http.StatusConflict, api.CodeConflict, "environment %q already has a snapshot named %q", spec.EnvironmentName, *req.Name)
 				e.problem.Errors = []api.FieldError{fieldErr("name", "is already used by another snapshot of this environment")}
@@ -364,9 +276,9 @@ func (s *Server) updateSnapshot(w http.ResponseWriter, r *http.Request, p *princ
 	labels := res.Labels
 	if req.Labels != nil {
 		labels = orEmpty(*req.Labels)
-		errs = append(errs, validateLabels(labels)...)
+		errs = append(errs, api.ValidateLabels(labels)...)
 	}
-	errs = append(errs, validateDescription(spec.Description)...)
+	errs = append(errs, api.ValidateSnapshotDescription(spec.Description)...)
 	errs = append(errs, spec.policy().Validate(now)...)
 	if req.ExpiresAt != nil && !req.ExpiresAt.After(now) {
 		errs = append(errs, fieldErr("expires_at", "must be in the future, got %s", req.ExpiresAt.UTC().Format(time.RFC3339)))
@@ -380,7 +292,7 @@ func (s *Server) updateSnapshot(w http.ResponseWriter, r *http.Request, p *princ
 		return e
 	}
 	changed := renamed || !jsonEqual(old, spec) || !maps.Equal(labels, res.Labels)
-	op := s.newOperation("snapshot.update", store.KindDataSnapshot, id)
+	op := s.newOperation(opSnapshotUpdate, store.KindDataSnapshot, id)
 	msg := "no changes"
 	if changed {
 		msg = "updated: metadata, retention and lock change without touching the archive"
@@ -388,18 +300,12 @@ func (s *Server) updateSnapshot(w http.ResponseWriter, r *http.Request, p *princ
 	s.metadataOnly(op, msg)
 	res.Spec = mustJSON(spec)
 	res.Labels = labels
-	return s.commitUpdate(w, r, res, changed, op, "snapshot", nil)
+	return s.commitUpdate(w, r, dataSnapshots, res, changed, op, nil)
 }
 
 func (s *Server) deleteSnapshot(w http.ResponseWriter, r *http.Request, p *principal) error {
-	if err := p.require(api.ScopeSnapshotsWrite); err != nil {
-		return err
-	}
-	res, err := s.loadSnapshot(r.Context(), p, r.PathValue("id"))
+	res, err := s.beginDelete(r, p, dataSnapshots)
 	if err != nil {
-		return err
-	}
-	if err := checkIfMatch(r, res); err != nil {
 		return err
 	}
 	spec, _, err := decodeSnapshot(res)
@@ -413,32 +319,20 @@ func (s *Server) deleteSnapshot(w http.ResponseWriter, r *http.Request, p *princ
 		e.problem.Errors = []api.FieldError{fieldErr("locked", "the snapshot is locked until %s", until)}
 		return e
 	}
-	return s.startDelete(w, r, res, "snapshot.delete", "snapshot", func(res *store.Resource) error {
-		return setSnapStatus(res, func(st *snapStatus) { st.Status = api.SnapshotDeleting })
-	})
-}
-
-func setSnapStatus(res *store.Resource, fn func(*snapStatus)) error {
-	var st snapStatus
-	if err := json.Unmarshal(res.Status, &st); err != nil {
-		return err
-	}
-	fn(&st)
-	res.Status = mustJSON(st)
-	return nil
+	return s.startDelete(w, r, dataSnapshots, res, opSnapshotDelete)
 }
 
 // verifySnapshot re-reads the blob, decrypts it, and checks the stored
 // SHA-256 and every manifest entry. A mismatch marks the snapshot corrupt,
 // with the first failing path; a pass records verified_at.
 func (s *Server) verifySnapshot(w http.ResponseWriter, r *http.Request, p *principal) error {
-	if err := p.require(api.ScopeSnapshotsWrite); err != nil {
+	if err := p.require(dataSnapshots.writeScope); err != nil {
 		return err
 	}
 	if err := s.requireSnapshots(); err != nil {
 		return err
 	}
-	res, err := s.loadSnapshot(r.Context(), p, r.PathValue("id"))
+	res, err := s.load(r.Context(), p, dataSnapshots, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -456,7 +350,7 @@ func (s *Server) verifySnapshot(w http.ResponseWriter, r *http.Request, p *princ
 	}
 	now := s.now()
 	res, err = s.mutateResource(r.Context(), store.KindDataSnapshot, res.ID, func(r *store.Resource) error {
-		return setSnapStatus(r, func(st *snapStatus) {
+		return editStatus(r, func(st *snapStatus) {
 			if st.Status != api.SnapshotAvailable && st.Status != api.SnapshotCorrupt {
 				return // deleted meanwhile
 			}
@@ -497,7 +391,7 @@ func (s *Server) checkRestoreFrom(ctx context.Context, p *principal, spec envSpe
 	if from == nil {
 		return nil
 	}
-	if err := p.require(api.ScopeSnapshotsRead); err != nil {
+	if err := p.require(dataSnapshots.readScope); err != nil {
 		return err
 	}
 	if err := s.requireSnapshots(); err != nil {
@@ -506,7 +400,7 @@ func (s *Server) checkRestoreFrom(ctx context.Context, p *principal, spec envSpe
 	if from.SnapshotID == "" {
 		return invalid(fieldErr("restore_from.snapshot_id", "is required"))
 	}
-	snap, err := s.loadSnapshot(ctx, p, from.SnapshotID)
+	snap, err := s.load(ctx, p, dataSnapshots, from.SnapshotID)
 	var ae *apiError
 	if errors.As(err, &ae) && ae.problem.Code == api.CodeNotFound {
 		return invalid(fieldErr("restore_from.snapshot_id", "no snapshot %q exists", from.SnapshotID))

@@ -3,6 +3,7 @@ package environment
 import (
 	"context"
 	"fmt"
+	"regexp"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -24,6 +25,8 @@ import (
 // environment's side of openclaw_data_snapshot.
 
 var (
+	snapshotIDRegexp = regexp.MustCompile(`^snap_[0-9a-z]+$`)
+
 	restoreFromAttrTypes   = map[string]attr.Type{"snapshot_id": types.StringType, "include_credentials": types.BoolType}
 	finalSnapshotAttrTypes = map[string]attr.Type{"enabled": types.BoolType, "retention_days": types.Int64Type}
 )
@@ -44,33 +47,32 @@ func snapshotAttributes() map[string]schema.Attribute {
 			Optional:            true,
 			Computed:            true,
 			MarkdownDescription: desc["restore_from"],
-			Description:         desc["restore_from"],
 			PlanModifiers:       []planmodifier.Object{restoreFromModifier{}},
 			Attributes: map[string]schema.Attribute{
 				"snapshot_id": schema.StringAttribute{
-					Required:    true,
-					Description: desc["restore_from.snapshot_id"],
-					Validators:  []validator.String{stringvalidator.RegexMatches(snapshotIDRegexp, "must be a snapshot ID (snap_...)")},
+					Required:            true,
+					MarkdownDescription: desc["restore_from.snapshot_id"],
+					Validators:          []validator.String{stringvalidator.RegexMatches(snapshotIDRegexp, "must be a snapshot ID (snap_...)")},
 				},
 				// No schema default: a default inside this block would be
 				// applied to a removed block too and plan a change.
 				"include_credentials": schema.BoolAttribute{
-					Optional:      true,
-					Computed:      true,
-					Description:   desc["restore_from.include_credentials"],
-					PlanModifiers: []planmodifier.Bool{falseWhenUnset{}},
+					Optional:            true,
+					Computed:            true,
+					MarkdownDescription: desc["restore_from.include_credentials"],
+					PlanModifiers:       []planmodifier.Bool{falseWhenUnset{}},
 				},
 			},
 		},
 		"final_snapshot": schema.SingleNestedAttribute{
-			Optional:    true,
-			Description: desc["final_snapshot"],
+			Optional:            true,
+			MarkdownDescription: desc["final_snapshot"],
 			Attributes: map[string]schema.Attribute{
-				"enabled": schema.BoolAttribute{Required: true, Description: desc["final_snapshot.enabled"]},
+				"enabled": schema.BoolAttribute{Required: true, MarkdownDescription: desc["final_snapshot.enabled"]},
 				"retention_days": schema.Int64Attribute{
-					Optional:    true,
-					Description: desc["final_snapshot.retention_days"],
-					Validators:  []validator.Int64{int64validator.Between(api.MinRetentionDays, api.MaxRetentionDays)},
+					Optional:            true,
+					MarkdownDescription: desc["final_snapshot.retention_days"],
+					Validators:          []validator.Int64{int64validator.Between(api.MinRetentionDays, api.MaxRetentionDays)},
 				},
 			},
 		},
@@ -164,7 +166,7 @@ func (m *resourceModel) finalSnapshotUpdate(ctx context.Context, state *resource
 // checkRestore refuses at plan time a restore onto an OpenClaw version older
 // than the snapshot's, when both are known (the control plane's rule).
 func (r *Resource) checkRestore(ctx context.Context, plan *resourceModel, resp *resource.ModifyPlanResponse) {
-	if r.data == nil || !known(plan.OpenClawVersion) {
+	if r.ProviderData() == nil || !known(plan.OpenClawVersion) {
 		return
 	}
 	rf, d := plan.restoreFrom(ctx)
@@ -172,7 +174,7 @@ func (r *Resource) checkRestore(ctx context.Context, plan *resourceModel, resp *
 	if rf == nil || rf.SnapshotID == "" {
 		return
 	}
-	snap, err := r.data.Client.GetSnapshot(ctx, rf.SnapshotID)
+	snap, err := r.ProviderData().Client.GetSnapshot(ctx, rf.SnapshotID)
 	if err != nil {
 		tflog.Warn(ctx, "could not read the snapshot to check the restore; the control plane checks on apply", map[string]any{"err": err.Error()})
 		return

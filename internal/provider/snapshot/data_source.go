@@ -20,18 +20,22 @@ var (
 
 // computedAttributes are a snapshot's attributes for data sources.
 func computedAttributes() map[string]schema.Attribute {
-	str := func(k string) schema.Attribute { return schema.StringAttribute{Computed: true, Description: desc[k]} }
-	num := func(k string) schema.Attribute { return schema.Int64Attribute{Computed: true, Description: desc[k]} }
+	str := func(k string) schema.Attribute {
+		return schema.StringAttribute{Computed: true, MarkdownDescription: desc[k]}
+	}
+	num := func(k string) schema.Attribute {
+		return schema.Int64Attribute{Computed: true, MarkdownDescription: desc[k]}
+	}
 	return map[string]schema.Attribute{
 		"id":               str("id"),
 		"environment_id":   str("environment_id"),
 		"environment_name": str("environment_name"),
 		"name":             str("name"),
 		"description":      str("description"),
-		"labels":           schema.MapAttribute{Computed: true, ElementType: types.StringType, Description: desc["labels"]},
+		"labels":           schema.MapAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: desc["labels"]},
 		"retention_days":   num("retention_days"),
 		"expires_at":       str("expires_at"),
-		"locked":           schema.BoolAttribute{Computed: true, Description: desc["locked"]},
+		"locked":           schema.BoolAttribute{Computed: true, MarkdownDescription: desc["locked"]},
 		"lock_until":       str("lock_until"),
 		"status":           str("status"),
 		"status_message":   str("status_message"),
@@ -49,26 +53,20 @@ func computedAttributes() map[string]schema.Attribute {
 
 // DataSource is openclaw_data_snapshot: one snapshot by ID.
 type DataSource struct {
-	data *shared.ProviderData
+	shared.DataSourceBase
 }
 
 // NewDataSource is the factory the provider registers.
-func NewDataSource() datasource.DataSource { return &DataSource{} }
-
-func (d *DataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_data_snapshot"
-}
-
-func (d *DataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = shared.FromProviderData(req.ProviderData, &resp.Diagnostics)
+func NewDataSource() datasource.DataSource {
+	return &DataSource{shared.DataSourceBase{TypeName: "_data_snapshot"}}
 }
 
 func (d *DataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	attrs := computedAttributes()
-	attrs["id"] = schema.StringAttribute{Required: true, Description: "ID of the snapshot to read (`snap_...`)."}
+	attrs["id"] = schema.StringAttribute{Required: true, MarkdownDescription: "ID of the snapshot to read (`snap_...`)."}
 	resp.Schema = schema.Schema{
-		Description: "Reads one data snapshot by ID, also one whose environment has been deleted.",
-		Attributes:  attrs,
+		MarkdownDescription: "Reads one data snapshot by ID, also one whose environment has been deleted.",
+		Attributes:          attrs,
 	}
 }
 
@@ -78,7 +76,7 @@ func (d *DataSource) Read(ctx context.Context, req datasource.ReadRequest, resp 
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	s, err := d.data.Client.GetSnapshot(ctx, m.ID.ValueString())
+	s, err := d.Data().Client.GetSnapshot(ctx, m.ID.ValueString())
 	if err != nil {
 		shared.AddError(&resp.Diagnostics, "read snapshot "+m.ID.ValueString(), err, shared.Fields{})
 		return
@@ -90,11 +88,13 @@ func (d *DataSource) Read(ctx context.Context, req datasource.ReadRequest, resp 
 // ListDataSource is openclaw_data_snapshots: an environment's snapshots,
 // newest first, and the most recent available one.
 type ListDataSource struct {
-	data *shared.ProviderData
+	shared.DataSourceBase
 }
 
 // NewListDataSource is the factory the provider registers.
-func NewListDataSource() datasource.DataSource { return &ListDataSource{} }
+func NewListDataSource() datasource.DataSource {
+	return &ListDataSource{shared.DataSourceBase{TypeName: "_data_snapshots"}}
+}
 
 type listModel struct {
 	EnvironmentID types.String `tfsdk:"environment_id"`
@@ -103,32 +103,23 @@ type listModel struct {
 	MostRecent    types.Object `tfsdk:"most_recent"`
 }
 
-func (d *ListDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_data_snapshots"
-}
-
-func (d *ListDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = shared.FromProviderData(req.ProviderData, &resp.Diagnostics)
-}
-
 func (d *ListDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		Description: "Lists an environment's data snapshots, newest first (also after the environment was deleted), and the most recent available one.",
 		MarkdownDescription: "Lists an environment's data snapshots, newest first, also after the environment was deleted. " +
 			"`most_recent` is the newest `available` snapshot, for example to restore staging from production's latest: " +
 			"`restore_from = { snapshot_id = data.openclaw_data_snapshots.prod.most_recent.id }`.",
 		Attributes: map[string]schema.Attribute{
-			"environment_id": schema.StringAttribute{Required: true, Description: "ID of the environment whose snapshots to list."},
-			"name":           schema.StringAttribute{Optional: true, Description: "Only the snapshot with exactly this name."},
+			"environment_id": schema.StringAttribute{Required: true, MarkdownDescription: "ID of the environment whose snapshots to list."},
+			"name":           schema.StringAttribute{Optional: true, MarkdownDescription: "Only the snapshot with exactly this name."},
 			"snapshots": schema.ListNestedAttribute{
-				Computed:     true,
-				Description:  "The snapshots, newest first, in every status.",
-				NestedObject: schema.NestedAttributeObject{Attributes: computedAttributes()},
+				Computed:            true,
+				MarkdownDescription: "The snapshots, newest first, in every status.",
+				NestedObject:        schema.NestedAttributeObject{Attributes: computedAttributes()},
 			},
 			"most_recent": schema.SingleNestedAttribute{
-				Computed:    true,
-				Description: "The newest snapshot whose status is `available`; null when there is none.",
-				Attributes:  computedAttributes(),
+				Computed:            true,
+				MarkdownDescription: "The newest snapshot whose status is `available`; null when there is none.",
+				Attributes:          computedAttributes(),
 			},
 		},
 	}
@@ -140,7 +131,7 @@ func (d *ListDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	items, err := d.data.Client.ListSnapshots(ctx, clientListOptions(m))
+	items, err := d.Data().Client.ListSnapshots(ctx, clientListOptions(m))
 	if err != nil {
 		shared.AddError(&resp.Diagnostics, fmt.Sprintf("list snapshots of environment %s", m.EnvironmentID.ValueString()), err, shared.Fields{})
 		return

@@ -4,6 +4,7 @@ package snapshot
 
 import (
 	"context"
+	"maps"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -85,13 +86,9 @@ func (m *snapshotModel) fromAPI(ctx context.Context, s *api.Snapshot, keepNull b
 	m.EnvironmentName = types.StringValue(s.EnvironmentName)
 	m.Name = types.StringValue(s.Name)
 	m.Description = types.StringValue(s.Description)
-	if len(s.Labels) == 0 && keepNull && m.Labels.IsNull() {
-		m.Labels = types.MapNull(types.StringType)
-	} else {
-		labels, d := types.MapValueFrom(ctx, types.StringType, orEmpty(s.Labels))
-		diags.Append(d...)
-		m.Labels = labels
-	}
+	labels, d := shared.LabelsFromAPI(ctx, s.Labels, m.Labels, keepNull)
+	diags.Append(d...)
+	m.Labels = labels
 	m.RetentionDays = types.Int64PointerValue(s.RetentionDays)
 	m.ExpiresAt = sameInstant(m.ExpiresAt, s.ExpiresAt)
 	m.Locked = types.BoolValue(s.Locked)
@@ -103,8 +100,8 @@ func (m *snapshotModel) fromAPI(ctx context.Context, s *api.Snapshot, keepNull b
 	m.FileCount = types.Int64Value(s.FileCount)
 	m.OpenClawVersion = types.StringValue(s.OpenClawVersion)
 	m.ETag = types.StringValue(s.ETag)
-	m.CreatedAt = timeValue(&s.CreatedAt)
-	m.UpdatedAt = timeValue(&s.UpdatedAt)
+	m.CreatedAt = shared.Timestamp(s.CreatedAt)
+	m.UpdatedAt = shared.Timestamp(s.UpdatedAt)
 	m.CompletedAt = timeValue(s.CompletedAt)
 	m.VerifiedAt = timeValue(s.VerifiedAt)
 	return diags
@@ -114,7 +111,7 @@ func timeValue(t *time.Time) types.String {
 	if t == nil {
 		return types.StringNull()
 	}
-	return types.StringValue(t.UTC().Format(time.RFC3339))
+	return shared.Timestamp(*t)
 }
 
 // sameInstant returns t as a string, keeping prior's spelling when it
@@ -123,7 +120,7 @@ func sameInstant(prior types.String, t *time.Time) types.String {
 	if t == nil {
 		return types.StringNull()
 	}
-	if known(prior) {
+	if shared.Known(prior) {
 		if p, err := time.Parse(time.RFC3339, prior.ValueString()); err == nil && p.Equal(*t) {
 			return prior
 		}
@@ -132,7 +129,7 @@ func sameInstant(prior types.String, t *time.Time) types.String {
 }
 
 func parseTime(v types.String) *time.Time {
-	if !known(v) {
+	if !shared.Known(v) {
 		return nil
 	}
 	t, err := time.Parse(time.RFC3339, v.ValueString())
@@ -153,12 +150,7 @@ func (m *snapshotModel) policy() api.SnapshotPolicy {
 }
 
 func (m *snapshotModel) labels(ctx context.Context) (map[string]string, diag.Diagnostics) {
-	out := map[string]string{}
-	if !known(m.Labels) {
-		return out, nil
-	}
-	diags := m.Labels.ElementsAs(ctx, &out, false)
-	return out, diags
+	return shared.StringMap(ctx, m.Labels)
 }
 
 func (m *resourceModel) toCreate(ctx context.Context) (api.SnapshotCreate, diag.Diagnostics) {
@@ -193,7 +185,7 @@ func (m *resourceModel) toUpdate(ctx context.Context, state *resourceModel) (api
 	diags.Append(d...)
 	sl, d := state.labels(ctx)
 	diags.Append(d...)
-	if !mapsEqual(pl, sl) {
+	if !maps.Equal(pl, sl) {
 		req.Labels = &pl
 	}
 	next, cur := m.policy(), state.policy()
@@ -218,23 +210,9 @@ func (m *resourceModel) toUpdate(ctx context.Context, state *resourceModel) (api
 	return req, diags
 }
 
-func mapsEqual(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
+// Identity and TimeoutsValue are what the shared lifecycle needs.
+func (m *resourceModel) Identity() (id, name, etag string) {
+	return m.ID.ValueString(), m.Name.ValueString(), m.ETag.ValueString()
 }
 
-func known(v attr.Value) bool { return !v.IsNull() && !v.IsUnknown() }
-
-func orEmpty(m map[string]string) map[string]string {
-	if m == nil {
-		return map[string]string{}
-	}
-	return m
-}
+func (m *resourceModel) TimeoutsValue() timeouts.Value { return m.Timeouts }

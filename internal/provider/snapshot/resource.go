@@ -2,9 +2,7 @@ package snapshot
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -22,7 +20,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/api"
 	"github.com/openclaw/terraform-provider-openclaw/internal/client"
@@ -40,107 +37,136 @@ var (
 // DefaultCreateTimeout: archiving a large state directory takes a while.
 const DefaultCreateTimeout = 60 * time.Minute
 
-var snapshotNameRegexp = regexp.MustCompile(`^[a-z]([-a-z0-9]*[a-z0-9])?$`)
-
-// Resource is openclaw_data_snapshot.
+// Resource is openclaw_data_snapshot: the shared lifecycle, this family's
+// schema and plan rules, and a Delete that honours retain_on_destroy.
 type Resource struct {
-	data *shared.ProviderData
+	shared.Lifecycle[resourceModel, *resourceModel, api.Snapshot]
 }
 
 // NewResource is the factory the provider registers.
-func NewResource() resource.Resource { return &Resource{} }
-
-func (r *Resource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_data_snapshot"
-}
-
-func (r *Resource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = shared.FromProviderData(req.ProviderData, &resp.Diagnostics)
+func NewResource() resource.Resource {
+	return &Resource{shared.Lifecycle[resourceModel, *resourceModel, api.Snapshot]{
+		ResourceBase:  shared.ResourceBase{TypeName: "_data_snapshot"},
+		Noun:          "snapshot",
+		Fields:        apiFields,
+		CreateTimeout: DefaultCreateTimeout,
+		CreateAPI: func(ctx context.Context, c *client.Client, plan, _ *resourceModel, diags *diag.Diagnostics) (*api.Operation, error) {
+			body, d := plan.toCreate(ctx)
+			if diags.Append(d...); diags.HasError() {
+				return nil, nil
+			}
+			return c.CreateSnapshot(ctx, body)
+		},
+		ReadAPI: func(ctx context.Context, c *client.Client, id string) (*api.Snapshot, error) {
+			return c.GetSnapshot(ctx, id)
+		},
+		Gone: func(s *api.Snapshot) bool { return s.Status == api.SnapshotDeleting },
+		FromAPI: func(ctx context.Context, _ *shared.ProviderData, m *resourceModel, s *api.Snapshot) diag.Diagnostics {
+			if m.RetainOnDestroy.IsNull() {
+				m.RetainOnDestroy = types.BoolValue(false) // imported
+			}
+			return m.fromAPI(ctx, s, true)
+		},
+		UpdateAPI: func(ctx context.Context, c *client.Client, plan, state, _ *resourceModel, diags *diag.Diagnostics) (*api.Operation, error) {
+			body, d := plan.toUpdate(ctx, state)
+			if diags.Append(d...); diags.HasError() {
+				return nil, nil
+			}
+			return c.UpdateSnapshot(ctx, state.ID.ValueString(), state.ETag.ValueString(), body)
+		},
+		DeleteAPI: func(ctx context.Context, c *client.Client, state *resourceModel) (*api.Operation, error) {
+			return c.DeleteSnapshot(ctx, state.ID.ValueString(), "")
+		},
+		ImportID: func(_ context.Context, _ *client.Client, raw string) (string, error) {
+			if !strings.HasPrefix(raw, "snap_") {
+				return "", fmt.Errorf("import a data snapshot by its ID (snap_...), got %q; list them with the openclaw_data_snapshots data source", raw)
+			}
+			return raw, nil
+		},
+	}}
 }
 
 func (r *Resource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	keep := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
 	computed := func(k string) schema.StringAttribute {
-		return schema.StringAttribute{Computed: true, Description: desc[k], PlanModifiers: keep}
+		return schema.StringAttribute{Computed: true, MarkdownDescription: desc[k], PlanModifiers: keep}
 	}
 	keepInt := []planmodifier.Int64{int64planmodifier.UseStateForUnknown()}
 	t := shared.TimeoutsAttribute(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}).(schema.SingleNestedAttribute)
 	if c, ok := t.Attributes["create"].(schema.StringAttribute); ok {
-		c.Description = fmt.Sprintf("Time allowed for taking the snapshot. Default `%s`.", DefaultCreateTimeout)
+		c.MarkdownDescription = fmt.Sprintf("Time allowed for taking the snapshot. Default `%s`.", DefaultCreateTimeout)
 		t.Attributes["create"] = c
 	}
 	resp.Schema = schema.Schema{
-		Description: "A data snapshot: an encrypted, verified archive of an environment's state directory, taken online. Only environment_id forces a new snapshot; " +
-			"everything else changes in place. A failed or corrupt snapshot is replaced by the next apply. Restore one with restore_from on a new openclaw_environment.",
 		MarkdownDescription: "A data snapshot: an encrypted, verified archive of an environment's state directory (its SQLite databases, agents, credentials and workspace), " +
 			"taken online while the gateway runs. Only `environment_id` forces a new snapshot; name, description, labels, retention and lock change in place. " +
 			"A snapshot found `failed` or `corrupt` is replaced by the next apply. Restore one with `restore_from` on a new `openclaw_environment`.",
 		Attributes: map[string]schema.Attribute{
 			"id": computed("id"),
 			"environment_id": schema.StringAttribute{
-				Required:      true,
-				Description:   desc["environment_id"],
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				Required:            true,
+				MarkdownDescription: desc["environment_id"],
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"environment_name": computed("environment_name"),
 			"name": schema.StringAttribute{
-				Required:    true,
-				Description: desc["name"],
+				Required:            true,
+				MarkdownDescription: desc["name"],
 				Validators: []validator.String{
-					stringvalidator.LengthBetween(1, 63),
-					stringvalidator.RegexMatches(snapshotNameRegexp, "must be a DNS label: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen"),
+					stringvalidator.LengthBetween(1, api.MaxSnapshotNameLen),
+					stringvalidator.RegexMatches(api.NamePattern, api.NameRule),
 				},
 			},
 			"description": schema.StringAttribute{
-				Optional:    true,
-				Computed:    true,
-				Default:     stringdefault.StaticString(""),
-				Description: desc["description"],
-				Validators:  []validator.String{stringvalidator.LengthAtMost(1024)},
+				Optional:            true,
+				Computed:            true,
+				Default:             stringdefault.StaticString(""),
+				MarkdownDescription: desc["description"],
+				Validators:          []validator.String{stringvalidator.LengthAtMost(api.MaxSnapshotDescriptionLen)},
 			},
 			"labels": schema.MapAttribute{
-				Optional:    true,
-				ElementType: types.StringType,
-				Description: desc["labels"],
-				Validators:  validators.Labels(),
+				Optional:            true,
+				ElementType:         types.StringType,
+				MarkdownDescription: desc["labels"],
+				Validators:          validators.Labels(),
 			},
 			"retention_days": schema.Int64Attribute{
-				Optional:    true,
-				Description: desc["retention_days"],
-				Validators:  []validator.Int64{int64validator.Between(api.MinRetentionDays, api.MaxRetentionDays)},
+				Optional:            true,
+				MarkdownDescription: desc["retention_days"],
+				Validators:          []validator.Int64{int64validator.Between(api.MinRetentionDays, api.MaxRetentionDays)},
 			},
 			"expires_at": schema.StringAttribute{
-				Optional:    true,
-				Computed:    true,
-				Description: desc["expires_at"],
-				Validators:  []validator.String{validators.RFC3339()},
+				Optional:            true,
+				Computed:            true,
+				MarkdownDescription: desc["expires_at"],
+				Validators:          []validator.String{validators.RFC3339()},
 			},
 			"locked": schema.BoolAttribute{
-				Optional:    true,
-				Computed:    true,
-				Default:     booldefault.StaticBool(false),
-				Description: desc["locked"],
+				Optional:            true,
+				Computed:            true,
+				Default:             booldefault.StaticBool(false),
+				MarkdownDescription: desc["locked"],
 			},
 			"lock_until": schema.StringAttribute{
-				Optional:    true,
-				Description: desc["lock_until"],
-				Validators:  []validator.String{validators.RFC3339()},
+				Optional:            true,
+				MarkdownDescription: desc["lock_until"],
+				Validators:          []validator.String{validators.RFC3339()},
 			},
 			"retain_on_destroy": schema.BoolAttribute{
-				Optional:    true,
-				Computed:    true,
-				Default:     booldefault.StaticBool(false),
-				Description: desc["retain_on_destroy"],
+				Optional:            true,
+				Computed:            true,
+				Default:             booldefault.StaticBool(false),
+				MarkdownDescription: desc["retain_on_destroy"],
 			},
-			"status":           schema.StringAttribute{Computed: true, Description: desc["status"]},
-			"status_message":   schema.StringAttribute{Computed: true, Description: desc["status_message"]},
-			"size_bytes":       schema.Int64Attribute{Computed: true, Description: desc["size_bytes"], PlanModifiers: keepInt},
+			"status":           schema.StringAttribute{Computed: true, MarkdownDescription: desc["status"]},
+			"status_message":   schema.StringAttribute{Computed: true, MarkdownDescription: desc["status_message"]},
+			"size_bytes":       schema.Int64Attribute{Computed: true, MarkdownDescription: desc["size_bytes"], PlanModifiers: keepInt},
 			"sha256":           computed("sha256"),
-			"file_count":       schema.Int64Attribute{Computed: true, Description: desc["file_count"], PlanModifiers: keepInt},
+			"file_count":       schema.Int64Attribute{Computed: true, MarkdownDescription: desc["file_count"], PlanModifiers: keepInt},
 			"openclaw_version": computed("openclaw_version"),
-			"etag":             schema.StringAttribute{Computed: true, Description: desc["etag"]},
+			"etag":             schema.StringAttribute{Computed: true, MarkdownDescription: desc["etag"]},
 			"created_at":       computed("created_at"),
-			"updated_at":       schema.StringAttribute{Computed: true, Description: desc["updated_at"]},
+			"updated_at":       schema.StringAttribute{Computed: true, MarkdownDescription: desc["updated_at"]},
 			"completed_at":     computed("completed_at"),
 			"verified_at":      computed("verified_at"),
 			"timeouts":         t,
@@ -196,7 +222,7 @@ func (r *Resource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReques
 			plan.ExpiresAt = types.StringNull()
 		case plan.RetentionDays.IsUnknown():
 			plan.ExpiresAt = types.StringUnknown()
-		case state != nil && known(state.CreatedAt):
+		case state != nil && shared.Known(state.CreatedAt):
 			created, err := time.Parse(time.RFC3339, state.CreatedAt.ValueString())
 			if err == nil {
 				exp := created.Add(time.Duration(plan.RetentionDays.ValueInt64()) * 24 * time.Hour)
@@ -240,130 +266,17 @@ func (r *Resource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReques
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
 
-func (r *Resource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan resourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	timeout, d := plan.Timeouts.Create(ctx, DefaultCreateTimeout)
-	resp.Diagnostics.Append(d...)
-	body, d := plan.toCreate(ctx)
-	resp.Diagnostics.Append(d...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	action := fmt.Sprintf("snapshot environment %s as %q", body.EnvironmentID, body.Name)
-	op, err := r.data.Client.CreateSnapshot(ctx, body)
-	if err != nil {
-		shared.AddError(&resp.Diagnostics, action, err, apiFields)
-		return
-	}
-	// The ID first: a failed or timed-out wait still leaves the snapshot
-	// tracked (and, failed, replaced by the next apply).
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), op.TargetID)...)
-	if !shared.Wait(ctx, r.data.Client, op, action+" ("+op.TargetID+")", apiFields, &resp.Diagnostics) {
-		return
-	}
-	if !r.readInto(ctx, op.TargetID, &plan, &resp.Diagnostics) {
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-}
-
-// readInto refreshes m from the API; false (with a diagnostic) when it
-// cannot.
-func (r *Resource) readInto(ctx context.Context, id string, m *resourceModel, diags *diag.Diagnostics) bool {
-	s, err := r.data.Client.GetSnapshot(ctx, id)
-	if err != nil {
-		shared.AddError(diags, "read snapshot "+id, err, apiFields)
-		return false
-	}
-	diags.Append(m.fromAPI(ctx, s, true)...)
-	return !diags.HasError()
-}
-
-func (r *Resource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state resourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	s, err := r.data.Client.GetSnapshot(ctx, state.ID.ValueString())
-	if errors.Is(err, client.ErrNotFound) || (err == nil && s.Status == api.SnapshotDeleting) {
-		tflog.Warn(ctx, "snapshot is gone from the control plane; removing it from state", map[string]any{"id": state.ID.ValueString()})
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	if err != nil {
-		shared.AddError(&resp.Diagnostics, "read snapshot "+state.ID.ValueString(), err, apiFields)
-		return
-	}
-	resp.Diagnostics.Append(state.fromAPI(ctx, s, true)...)
-	if state.RetainOnDestroy.IsNull() {
-		state.RetainOnDestroy = types.BoolValue(false) // imported
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
-}
-
-func (r *Resource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state resourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	timeout, d := plan.Timeouts.Update(ctx, shared.DefaultUpdateTimeout)
-	resp.Diagnostics.Append(d...)
-	body, d := plan.toUpdate(ctx, &state)
-	resp.Diagnostics.Append(d...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	id := state.ID.ValueString()
-	action := fmt.Sprintf("update snapshot %q (%s)", state.Name.ValueString(), id)
-	op, err := r.data.Client.UpdateSnapshot(ctx, id, state.ETag.ValueString(), body)
-	if err != nil {
-		shared.AddError(&resp.Diagnostics, action, err, apiFields)
-		return
-	}
-	if !shared.Wait(ctx, r.data.Client, op, action, apiFields, &resp.Diagnostics) {
-		return
-	}
-	if !r.readInto(ctx, id, &plan, &resp.Diagnostics) {
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-}
-
+// Delete deletes the snapshot, or with retain_on_destroy only forgets it.
 func (r *Resource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state resourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	id := state.ID.ValueString()
 	if state.RetainOnDestroy.ValueBool() {
 		resp.Diagnostics.AddWarning("Snapshot retained",
-			fmt.Sprintf("retain_on_destroy is true: snapshot %q (%s) stays in the control plane and is no longer managed by Terraform. Delete it there, or let its retention end.", state.Name.ValueString(), id))
+			fmt.Sprintf("retain_on_destroy is true: snapshot %q (%s) stays in the control plane and is no longer managed by Terraform. Delete it there, or let its retention end.", state.Name.ValueString(), state.ID.ValueString()))
 		return
 	}
-	action := fmt.Sprintf("delete snapshot %q (%s)", state.Name.ValueString(), id)
-	shared.DeleteAndWait(ctx, r.data.Client, state.Timeouts, action, apiFields, &resp.Diagnostics, func(ctx context.Context) (*api.Operation, error) {
-		return r.data.Client.DeleteSnapshot(ctx, id, "")
-	})
-}
-
-// ImportState takes a snapshot ID (snap_...).
-func (r *Resource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if !strings.HasPrefix(req.ID, "snap_") {
-		resp.Diagnostics.AddError("Invalid import ID", fmt.Sprintf("Import a data snapshot by its ID (snap_...), got %q. List them with the openclaw_data_snapshots data source.", req.ID))
-		return
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("retain_on_destroy"), false)...)
+	r.Lifecycle.Delete(ctx, req, resp)
 }
