@@ -2,62 +2,31 @@ package server_test
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/base64"
-	"net/http/httptest"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/api"
-	"github.com/openclaw/terraform-provider-openclaw/internal/client"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane"
-	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/keys"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store"
-	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store/pgtest"
 )
 
 // TestReaperExactlyOnceAcrossReplicas: two replicas on one PostgreSQL
 // database and one shared snapshot store reap at the same moment, many
 // times over; each expired snapshot gets exactly one delete operation.
 func TestReaperExactlyOnceAcrossReplicas(t *testing.T) {
-	dsn := pgtest.FreshDatabase(t)
-	key, _ := keys.Generate()
-	encKey := make([]byte, 32)
-	if _, err := rand.Read(encKey); err != nil {
-		t.Fatal(err)
-	}
 	var ahead atomic.Int64
-	clock := func() time.Time { return time.Now().UTC().Add(time.Duration(ahead.Load())) }
+	var dsn string
 	shared := t.TempDir() // the snapshot store and state directories both replicas see
-	replica := func() (*controlplane.App, *client.Client) {
-		ctx, cancel := context.WithCancel(context.Background())
-		app, err := controlplane.Open(ctx, controlplane.Options{
-			DataDir:       shared,
-			Database:      dsn,
-			EncryptionKey: base64.StdEncoding.EncodeToString(encKey),
-			BootstrapKey:  key,
-			SimDelay:      5 * time.Millisecond,
-			PollInterval:  50 * time.Millisecond,
-			Now:           clock,
-			// The background reaper stays out of the way: the test calls it.
-			SnapshotReapInterval: time.Hour,
-		})
-		if err != nil {
-			cancel()
-			t.Fatal(err)
-		}
-		srv := httptest.NewServer(app.Server.Handler())
-		app.Server.Start(ctx)
-		t.Cleanup(func() { srv.Close(); cancel(); app.Close() })
-		c, err := client.New(client.Config{Endpoint: srv.URL, APIKey: key})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return app, c
-	}
+	replica := replicaMaker(t, func(o *controlplane.Options) {
+		o.DataDir, dsn = shared, o.Database
+		o.SimDelay = 5 * time.Millisecond
+		o.Now = func() time.Time { return time.Now().UTC().Add(time.Duration(ahead.Load())) }
+		// The background reaper stays out of the way: the test calls it.
+		o.SnapshotReapInterval = time.Hour
+	})
 	appA, a := replica()
 	appB, _ := replica()
 
