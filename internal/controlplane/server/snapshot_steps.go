@@ -267,6 +267,18 @@ func (s *Server) takeFinalSnapshot(ctx context.Context, op *store.Operation, env
 	if err != nil {
 		return nil, err
 	}
+	_, st, err := decodeSnapshot(res)
+	if err != nil {
+		return nil, err
+	}
+	switch st.Status {
+	case api.SnapshotAvailable:
+		return nil, nil // taken by an earlier run of this step
+	case api.SnapshotCreating:
+	default:
+		// Another delete attempt in the same second left this one behind.
+		return errorf(http.StatusConflict, api.CodeConflict, "environment %q was not deleted: its final snapshot %q is %s (%s); delete again in a moment to take a new one", env.Name, name, st.Status, st.Message), nil
+	}
 	fail, err := s.takeSnapshot(ctx, res)
 	if err != nil || fail == nil {
 		return nil, err

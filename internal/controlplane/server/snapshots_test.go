@@ -161,6 +161,22 @@ func TestSnapshotLifecycle(t *testing.T) {
 	}
 }
 
+// A stopped environment is snapshotted too, and snapshotting changes
+// nothing about the environment.
+func TestSnapshotOfStoppedEnvironment(t *testing.T) {
+	t.Parallel()
+	c := start(t)
+	env := c.createRunning(t, api.EnvironmentCreate{Name: uniqueName("stopped"), Region: "us-east", DesiredState: api.DesiredStopped})
+	snap := c.takeSnapshot(t, env.ID, api.SnapshotCreate{})
+	if snap.Status != api.SnapshotAvailable || snap.FileCount == 0 {
+		t.Fatalf("snapshot of a stopped environment: %+v", snap)
+	}
+	after, _ := c.env(t, env.ID)
+	if after.Status != env.Status || after.PowerState != env.PowerState || after.ETag != env.ETag {
+		t.Errorf("snapshotting changed the environment: %s/%s etag %s, was %s/%s etag %s", after.Status, after.PowerState, after.ETag, env.Status, env.PowerState, env.ETag)
+	}
+}
+
 func TestSnapshotLock(t *testing.T) {
 	t.Parallel()
 	c := start(t)
