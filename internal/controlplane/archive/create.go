@@ -3,7 +3,6 @@ package archive
 import (
 	"archive/tar"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -19,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/klauspost/compress/gzip"
 	"modernc.org/sqlite"
 )
 
@@ -55,7 +55,12 @@ func (d Dir) Create(ctx context.Context, stateDir string, meta Meta, w io.Writer
 	} else if !fi.IsDir() {
 		return nil, fmt.Errorf("archive: state directory %s is not a directory", root)
 	}
-	gz := gzip.NewWriter(w)
+	// Fastest level: state directories are mostly SQLite pages and text,
+	// which compress well even so, and snapshot time is what users wait on.
+	gz, err := gzip.NewWriterLevel(w, gzip.BestSpeed)
+	if err != nil {
+		return nil, err
+	}
 	tw := tar.NewWriter(gz)
 	m := &Manifest{
 		FormatVersion:   FormatVersion,
