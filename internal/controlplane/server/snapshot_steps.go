@@ -31,7 +31,10 @@ func (s *Server) registerSnapshotSteps() {
 
 var newDataKey = snapshotblob.NewKey
 
-func blobKey(snapshotID string) string { return snapshotID + ".tar.gz.age" }
+// blobKey names one attempt's archive of a snapshot.
+func blobKey(snapshotID, attempt string) string {
+	return snapshotID + "-" + attempt + ".tar.gz.age"
+}
 
 func (s *Server) createSnapshotStep(ctx context.Context, op *store.Operation) (stepOutcome, error) {
 	res, err := s.store.GetResource(ctx, store.KindDataSnapshot, op.TargetID)
@@ -91,7 +94,8 @@ func (s *Server) takeSnapshot(ctx context.Context, res *store.Resource) (fail *a
 	}
 	meta := archive.Meta{OpenClawVersion: es.OpenClawVersion, EnvironmentID: env.ID, EnvironmentName: env.Name, CreatedAt: s.now()}
 	var m *archive.Manifest
-	written, err := s.snapshots.Write(ctx, blobKey(res.ID), key, func(w io.Writer) error {
+	bkey := blobKey(res.ID, strings.TrimPrefix(newID("a"), "a_"))
+	written, err := s.snapshots.Write(ctx, bkey, key, func(w io.Writer) error {
 		var err error
 		m, err = s.archiver.Create(ctx, s.sim.StateDir(env.ID), meta, w)
 		return err
@@ -104,8 +108,14 @@ func (s *Server) takeSnapshot(ctx context.Context, res *store.Resource) (fail *a
 		return markFailed("archiving the state directory of %q: %v", env.Name, err)
 	}
 	now := s.now()
+	recorded := false
 	_, err = s.mutateResource(ctx, store.KindDataSnapshot, res.ID, func(r *store.Resource) error {
 		return editStatus(r, func(st *snapStatus) {
+			// Decided on every try: a write that lost a race is tried again.
+			recorded = st.Status == api.SnapshotCreating
+			if !recorded {
+				return // another run finished first: its archive stands
+			}
 			*st = snapStatus{
 				Status:          api.SnapshotAvailable,
 				SizeBytes:       written.Size,
@@ -113,9 +123,13 @@ func (s *Server) takeSnapshot(ctx context.Context, res *store.Resource) (fail *a
 				FileCount:       int64(len(m.Files)),
 				OpenClawVersion: es.OpenClawVersion,
 				CompletedAt:     &now,
+				BlobKey:         bkey,
 			}
 		})
 	})
+	if err == nil && !recorded {
+		err = s.snapshots.Delete(ctx, bkey)
+	}
 	return nil, err
 }
 
@@ -128,8 +142,12 @@ func (s *Server) deleteSnapshotStep(ctx context.Context, op *store.Operation) (s
 	if err != nil {
 		return stepOutcome{}, err
 	}
-	if s.snapshots != nil {
-		if err := s.snapshots.Delete(ctx, blobKey(res.ID)); err != nil {
+	_, st, err := decodeSnapshot(res)
+	if err != nil {
+		return stepOutcome{}, err
+	}
+	if s.snapshots != nil && st.BlobKey != "" {
+		if err := s.snapshots.Delete(ctx, st.BlobKey); err != nil {
 			return stepOutcome{}, err
 		}
 	}
@@ -150,7 +168,7 @@ func (s *Server) checkSnapshotBlob(ctx context.Context, res *store.Resource, st 
 		return "", fmt.Errorf("data key of snapshot %s: %w", res.ID, err)
 	}
 	var verr error
-	got, err := s.snapshots.Read(ctx, blobKey(res.ID), key, func(pt io.Reader) error {
+	got, err := s.snapshots.Read(ctx, st.BlobKey, key, func(pt io.Reader) error {
 		_, verr = archive.Verify(ctx, pt)
 		return nil
 	})
@@ -220,7 +238,7 @@ func (s *Server) restoreEnvironment(ctx context.Context, env *store.Resource, sp
 		opts.Exclude = api.SnapshotExcludedByDefault
 	}
 	var rerr error
-	got, err := s.snapshots.Read(ctx, blobKey(snap.ID), key, func(pt io.Reader) error {
+	got, err := s.snapshots.Read(ctx, st.BlobKey, key, func(pt io.Reader) error {
 		_, rerr = s.archiver.Restore(ctx, pt, dir, opts)
 		return nil
 	})

@@ -41,6 +41,9 @@ type snapStatus struct {
 	OpenClawVersion string     `json:"openclaw_version"`
 	CompletedAt     *time.Time `json:"completed_at,omitempty"`
 	VerifiedAt      *time.Time `json:"verified_at,omitempty"`
+	// BlobKey is the archive's key in the snapshot store: one per attempt,
+	// so two runs of a slow step (a lease that expired) never mix.
+	BlobKey string `json:"blob_key,omitempty"`
 }
 
 // dataKeyName is the snapshot's sealed data key in the secrets table.

@@ -83,8 +83,14 @@ func (c *cp) snapshot(t testing.TB, id string) api.Snapshot {
 	return decode[api.Snapshot](t, r)
 }
 
+// blobPath is the file of a snapshot's archive in the default store ("" when
+// there is none).
 func (c *cp) blobPath(id string) string {
-	return filepath.Join(c.dataDir, "snapshots", id+".tar.gz.age")
+	m, _ := filepath.Glob(filepath.Join(c.dataDir, "snapshots", id+"-*.tar.gz.age"))
+	if len(m) != 1 {
+		return ""
+	}
+	return m[0]
 }
 
 func writeState(t *testing.T, dir, rel, content string) {

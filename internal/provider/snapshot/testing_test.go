@@ -69,5 +69,9 @@ func writeState(t *testing.T, dir, rel, content string) {
 
 // blobPath is where the default file:// store keeps a snapshot's archive.
 func blobPath(cp *acctest.ControlPlane, id string) string {
-	return filepath.Join(cp.DataDir, "snapshots", id+".tar.gz.age")
+	m, _ := filepath.Glob(filepath.Join(cp.DataDir, "snapshots", id+"-*.tar.gz.age"))
+	if len(m) != 1 {
+		return ""
+	}
+	return m[0]
 }
