@@ -201,6 +201,12 @@ func (r *Resource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReques
 	if req.Plan.Raw.IsNull() {
 		return
 	}
+	if shared.PlanUnchanged(ctx, req, api.SnapshotFailed) {
+		var status types.String
+		if d := req.State.GetAttribute(ctx, path.Root("status"), &status); !d.HasError() && status.ValueString() != api.SnapshotCorrupt {
+			return // nothing to check or refine (most of a large refresh)
+		}
+	}
 	var plan, cfg resourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
