@@ -104,6 +104,8 @@ func (s *Server) routes() http.Handler {
 	s.route(mux, "DELETE /v1/gpu-pools/{id}", s.deleteGPUPool)
 	s.route(mux, "POST /v1/gpu-pools/{id}/simulator/load", s.simulateLoad)
 
+	s.route(mux, "GET /v1/whoami", s.whoami)
+
 	s.route(mux, "GET /v1/snapshots", s.listSnapshots)
 	s.route(mux, "POST /v1/snapshots", s.createSnapshot)
 	s.route(mux, "GET /v1/snapshots/{id}", s.getSnapshot)
@@ -111,8 +113,14 @@ func (s *Server) routes() http.Handler {
 	s.route(mux, "DELETE /v1/snapshots/{id}", s.deleteSnapshot)
 	s.route(mux, "POST /v1/snapshots/{id}/verify", s.verifySnapshot)
 
-	// Anything else under /v1/ answers a problem, not the mux's plain text.
+	// Anything else answers a problem, not the mux's plain text: 405 with
+	// Allow for a known path, 404 otherwise.
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if allow := allowedMethods(mux, r); len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			s.writeProblem(w, r, errorf(http.StatusMethodNotAllowed, api.CodeMethodNotAllowed, "%s %s does not exist; this path accepts %s (see /v1/openapi.yaml)", r.Method, r.URL.Path, strings.Join(allow, ", ")))
+			return
+		}
 		s.writeProblem(w, r, errorf(http.StatusNotFound, api.CodeNotFound, "no such endpoint: %s %s (see /v1/openapi.yaml)", r.Method, r.URL.Path))
 	})
 	return s.observe(s.recoverPanics(mux))

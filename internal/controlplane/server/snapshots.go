@@ -77,7 +77,7 @@ func validatePolicy(p api.SnapshotPolicy, now time.Time) []api.FieldError {
 
 func (s *Server) requireSnapshots() error {
 	if s.snapshots == nil {
-		return errorf(http.StatusServiceUnavailable, api.CodeInternal, "this control plane has no snapshot store configured (--snapshot-store)")
+		return errorf(http.StatusInternalServerError, api.CodeInternal, "this control plane has no snapshot store configured (--snapshot-store)")
 	}
 	return nil
 }

@@ -62,6 +62,9 @@ type Lifecycle[M any, PM interface {
 	// CreateTimeout is the family's default create timeout (0:
 	// DefaultCreateTimeout).
 	CreateTimeout time.Duration
+	// AdoptHint says how to find and import the object a failed create may
+	// have made anyway (see AddCreateError). Optional: by default, by name.
+	AdoptHint func(plan PM) string
 }
 
 // ResourceBase is the Metadata and Configure every resource shares.
@@ -104,7 +107,11 @@ func (l *Lifecycle[M, PM, T]) Create(ctx context.Context, req resource.CreateReq
 		return
 	}
 	if err != nil {
-		AddError(&resp.Diagnostics, action, err, l.Fields)
+		hint := fmt.Sprintf("Look for a %s named %q. If it is there, adopt it with `terraform import <address of this resource> <its ID>` instead of applying again, or delete it.", l.Noun, name)
+		if l.AdoptHint != nil {
+			hint = l.AdoptHint(plan)
+		}
+		AddCreateError(&resp.Diagnostics, action, err, l.Fields, hint)
 		return
 	}
 	// Save the ID before waiting: if the wait fails or times out, Terraform
