@@ -60,6 +60,9 @@ func NewResource() resource.Resource {
 		ReadAPI: func(ctx context.Context, c *client.Client, id string) (*api.Snapshot, error) {
 			return c.GetSnapshot(ctx, id)
 		},
+		AdoptHint: func(plan *resourceModel) string {
+			return fmt.Sprintf("Look for a snapshot named %q in data \"openclaw_data_snapshots\" (or GET /v1/snapshots?environment_id=%s). If it is there, adopt it with `terraform import <address of this resource> <its snap_ ID>` instead of applying again, or delete it.", plan.Name.ValueString(), plan.EnvironmentID.ValueString())
+		},
 		Gone: func(s *api.Snapshot) bool { return s.Status == api.SnapshotDeleting },
 		FromAPI: func(ctx context.Context, _ *shared.ProviderData, m *resourceModel, s *api.Snapshot) diag.Diagnostics {
 			if m.RetainOnDestroy.IsNull() {
@@ -236,6 +239,12 @@ func (r *Resource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReques
 			}
 		default:
 			plan.ExpiresAt = types.StringUnknown()
+		}
+	}
+	if state == nil || !plan.EnvironmentID.Equal(state.EnvironmentID) {
+		shared.CheckEnvironmentReference(ctx, r.ProviderData(), path.Root("environment_id"), plan.EnvironmentID, &resp.Diagnostics)
+		if resp.Diagnostics.HasError() {
+			return
 		}
 	}
 	if state == nil {
