@@ -2,8 +2,6 @@ package client
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 
@@ -46,24 +44,6 @@ func (c *Client) ListSnapshots(ctx context.Context, opts ListSnapshotsOptions) (
 		q.Set("name", opts.Name)
 	}
 	return list[api.Snapshot](ctx, c, snapshotsPath, q, opts.PageSize)
-}
-
-// FindSnapshotByName returns an environment's snapshot named name, or an
-// error matching ErrNotFound.
-func (c *Client) FindSnapshotByName(ctx context.Context, environmentID, name string) (*api.Snapshot, error) {
-	if environmentID == "" || name == "" {
-		return nil, errors.New("environment ID and snapshot name must not be empty")
-	}
-	items, err := c.ListSnapshots(ctx, ListSnapshotsOptions{EnvironmentID: environmentID, Name: name})
-	if err != nil {
-		return nil, err
-	}
-	for i := range items {
-		if items[i].Name == name && items[i].EnvironmentID == environmentID {
-			return &items[i], nil
-		}
-	}
-	return nil, fmt.Errorf("snapshot %q of environment %s: %w", name, environmentID, ErrNotFound)
 }
 
 // UpdateSnapshot changes a snapshot's description, labels, retention or lock.
