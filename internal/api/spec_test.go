@@ -314,6 +314,7 @@ func sampleEnvironment() api.Environment {
 		},
 		Status:        api.EnvStatusRunning,
 		PowerState:    api.PowerOn,
+		StatusMessage: "the gateway exited with status 1 after 2s; restart 1 of 3 in 1s",
 		GatewayURL:    "http://prod-gateway.eu-central.openclaw.internal:18789",
 		RestoreFrom:   &api.RestoreFrom{SnapshotID: "snap_01jd5x9k2m3n4p5q6r7s8t9v0w", IncludeCredentials: true},
 		FinalSnapshot: &api.FinalSnapshot{Enabled: true, RetentionDays: 30},
@@ -625,7 +626,8 @@ func TestEnumsMatchGoConstants(t *testing.T) {
 		want []string
 	}{
 		{"Problem.code", prop("Problem", "code"), sorted(api.CodeInvalidArgument, api.CodeNotFound, api.CodeConflict, api.CodePreconditionFailed,
-			api.CodeRateLimited, api.CodeUnauthenticated, api.CodePermissionDenied, api.CodeNoCapacity, api.CodeInternal, api.CodeMethodNotAllowed)},
+			api.CodeRateLimited, api.CodeUnauthenticated, api.CodePermissionDenied, api.CodeNoCapacity, api.CodeInternal, api.CodeMethodNotAllowed,
+			api.CodeNotSupported)},
 		{"Operation.status", prop("Operation", "status"), sorted(api.OperationPending, api.OperationRunning, api.OperationSucceeded, api.OperationFailed)},
 		{"Environment.status", prop("Environment", "status"), sorted(api.EnvStatusProvisioning, api.EnvStatusRunning, api.EnvStatusUpdating,
 			api.EnvStatusStopping, api.EnvStatusStopped, api.EnvStatusDeleting, api.EnvStatusFailed)},

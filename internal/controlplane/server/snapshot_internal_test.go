@@ -34,7 +34,7 @@ func TestSlowSnapshotRunsDoNotMix(t *testing.T) {
 	if err := s.store.CreateResource(ctx, env); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.sim.Materialise(s.gatewayOf(env, envSpec{OpenClawVersion: "2026.11.3"}, nil)); err != nil {
+	if err := s.materialiseEnvironment(ctx, env.ID); err != nil {
 		t.Fatal(err)
 	}
 	snap := newSnapshotResource(env, "nightly", snapSpec{EnvironmentID: env.ID, EnvironmentName: env.Name}, nil, now)

@@ -74,7 +74,7 @@ func (s *Server) takeSnapshot(ctx context.Context, res *store.Resource) (fail *a
 		}
 		return errorf(http.StatusInternalServerError, api.CodeInternal, "snapshot %q failed: %s; the snapshot is marked failed (Terraform replaces it on the next apply)", res.Name, msg), nil
 	}
-	if ferr := s.sim.Check("snapshot", res.Labels); ferr != nil {
+	if ferr := s.check("snapshot", res.Labels); ferr != nil {
 		return markFailed("%v", ferr)
 	}
 	env, err := s.store.GetResource(ctx, store.KindEnvironment, spec.EnvironmentID)
@@ -97,7 +97,11 @@ func (s *Server) takeSnapshot(ctx context.Context, res *store.Resource) (fail *a
 	bkey := blobKey(res.ID, strings.TrimPrefix(newID("a"), "a_"))
 	written, err := s.snapshots.Write(ctx, bkey, key, func(w io.Writer) error {
 		var err error
-		m, err = s.archiver.Create(ctx, s.sim.StateDir(env.ID), meta, w)
+		dir, err := s.stateDirOf(env.ID)
+		if err != nil {
+			return err
+		}
+		m, err = s.archiver.Create(ctx, dir, meta, w)
 		return err
 	})
 	if err != nil {
@@ -205,7 +209,10 @@ func orUnknown(s string) string {
 // its restore_from snapshot. A directory that exists was restored by an
 // earlier run of the step. fail explains a restore that cannot succeed.
 func (s *Server) restoreEnvironment(ctx context.Context, env *store.Resource, spec envSpec) (fail string, err error) {
-	dir := s.sim.StateDir(env.ID)
+	dir, err := s.stateDirOf(env.ID)
+	if err != nil {
+		return "", err
+	}
 	if _, err := os.Lstat(dir); err == nil {
 		return "", nil
 	} else if !errors.Is(err, fs.ErrNotExist) {
@@ -405,4 +412,15 @@ func (s *Server) reaper(ctx context.Context, every time.Duration) {
 			s.logger.WarnContext(ctx, "reap expired snapshots", "err", err)
 		}
 	}
+}
+
+// stateDirOf is where the driver keeps an environment's state directory
+// (both drivers name it the same way); the archiver reads it online and
+// restores into it before the gateway first starts.
+func (s *Server) stateDirOf(envID string) (string, error) {
+	d, ok := s.drv.(interface{ StateDir(id string) string })
+	if !ok {
+		return "", fmt.Errorf("the %s driver does not expose state directories to snapshot", s.drv.Name())
+	}
+	return d.StateDir(envID), nil
 }
