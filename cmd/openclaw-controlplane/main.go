@@ -90,6 +90,7 @@ func serve(args []string, stderr io.Writer) error {
 	rateLimit := fs.Float64("rate-limit", 50, "default requests per second per API key (0: unlimited)")
 	rateBurst := fs.Int("rate-burst", 100, "default burst per API key")
 	gpuCatalog := fs.String("gpu-catalog", env("OPENCLAW_GPU_CATALOG", ""), "JSON file replacing the built-in GPU catalog: types, regional prices, simulator capacity (env OPENCLAW_GPU_CATALOG)")
+	snapshotStore := fs.String("snapshot-store", env("OPENCLAW_SNAPSHOT_STORE", ""), "blob store for snapshot archives (encrypted): file:///dir or s3://bucket?endpoint=https://...; default file://<data-dir>/snapshots (env OPENCLAW_SNAPSHOT_STORE)")
 	addrFile := fs.String("addr-file", "", "write the listening address to this file once ready (for scripts using port 0)")
 	logLevel := fs.String("log-level", env("OPENCLAW_LOG_LEVEL", "info"), "debug, info, warn or error (env OPENCLAW_LOG_LEVEL)")
 	tlsCert := fs.String("tls-cert", env("OPENCLAW_TLS_CERT", ""), "serve HTTPS with this PEM certificate (chain) file, re-read when it changes (env OPENCLAW_TLS_CERT)")
@@ -169,6 +170,7 @@ func serve(args []string, stderr io.Writer) error {
 		Logger:        logger,
 
 		GPUCatalogFile: *gpuCatalog,
+		SnapshotStore:  *snapshotStore,
 	})
 	if err != nil {
 		_ = drv.Close() // the error that stopped us is the one to report

@@ -17,9 +17,11 @@ import (
 	"github.com/oklog/ulid/v2"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/api"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/archive"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/driver"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/keys"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/secrets"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/snapshotblob"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store"
 	"github.com/openclaw/terraform-provider-openclaw/internal/gpucatalog"
 )
@@ -48,6 +50,13 @@ type Config struct {
 	GPUCatalog *gpucatalog.Catalog
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// Snapshots is where snapshot archives are stored (nil: snapshots are
+	// refused); Archiver makes and restores them (default archive.Dir).
+	Snapshots *snapshotblob.Bucket
+	Archiver  archive.Archiver
+	// SnapshotReapInterval is how often expired snapshots are deleted;
+	// default one minute.
+	SnapshotReapInterval time.Duration
 }
 
 // DefaultRegions are the regions of the reference control plane.
@@ -78,7 +87,11 @@ type Server struct {
 	now          func() time.Time
 	engine       *engine
 	metrics      *metrics
-	handler      http.Handler
+	// snapshots and archiver serve data snapshots.
+	snapshots *snapshotblob.Bucket
+	archiver  archive.Archiver
+	reapEvery time.Duration
+	handler   http.Handler
 	// patterns are the authenticated routes, in registration order.
 	patterns []string
 	// families are the resource families (families; tests add their own).
@@ -113,7 +126,17 @@ func New(cfg Config) (*Server, error) {
 		metrics:      newMetrics(),
 		families:     families,
 
+		snapshots: cfg.Snapshots,
+		archiver:  cfg.Archiver,
+		reapEvery: cfg.SnapshotReapInterval,
+
 		draining: make(chan struct{}),
+	}
+	if s.archiver == nil {
+		s.archiver = archive.Dir{}
+	}
+	if s.reapEvery <= 0 {
+		s.reapEvery = time.Minute
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
@@ -138,6 +161,7 @@ func New(cfg Config) (*Server, error) {
 	s.engine = newEngine(s, newID("replica"), poll)
 	s.registerEnvironmentSteps()
 	s.registerGPUPoolSteps()
+	s.registerSnapshotSteps()
 	s.handler = s.routes()
 	return s, nil
 }
@@ -148,7 +172,7 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // Start runs the operation engine and housekeeping until Close.
 func (s *Server) Start(ctx context.Context) {
 	ctx, s.stop = context.WithCancel(ctx)
-	s.wg.Add(4)
+	s.wg.Add(5)
 	go func() {
 		defer s.wg.Done()
 		s.engine.run(ctx)
@@ -160,6 +184,10 @@ func (s *Server) Start(ctx context.Context) {
 	go func() {
 		defer s.wg.Done()
 		s.watchGateways(ctx)
+	}()
+	go func() {
+		defer s.wg.Done()
+		s.reaper(ctx, s.reapEvery)
 	}()
 	go func() {
 		defer s.wg.Done()
