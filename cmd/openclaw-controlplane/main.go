@@ -78,6 +78,7 @@ func serve(args []string, stderr *os.File) error {
 	rateLimit := fs.Float64("rate-limit", 50, "default requests per second per API key (0: unlimited)")
 	rateBurst := fs.Int("rate-burst", 100, "default burst per API key")
 	gpuCatalog := fs.String("gpu-catalog", env("OPENCLAW_GPU_CATALOG", ""), "JSON file replacing the built-in GPU catalog: types, regional prices, simulator capacity (env OPENCLAW_GPU_CATALOG)")
+	simClock := fs.Bool("sim-clock", env("OPENCLAW_SIM_CLOCK", "") == "1", "simulator: accept POST /v1/simulator/clock (admin keys) to move the control plane's clock, for tests (env OPENCLAW_SIM_CLOCK=1)")
 	addrFile := fs.String("addr-file", "", "write the listening address to this file once ready (for scripts using port 0)")
 	logLevel := fs.String("log-level", env("OPENCLAW_LOG_LEVEL", "info"), "debug, info, warn or error (env OPENCLAW_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
@@ -114,6 +115,7 @@ func serve(args []string, stderr *os.File) error {
 		Logger:        logger,
 
 		GPUCatalogFile: *gpuCatalog,
+		SimClock:       *simClock,
 	})
 	if err != nil {
 		return err
@@ -150,7 +152,7 @@ func serve(args []string, stderr *os.File) error {
 			return fmt.Errorf("write --addr-file: %w", err)
 		}
 	}
-	logger.Info("control plane listening", "addr", ln.Addr().String(), "database", redactDSN(*database), "data_dir", *dataDir, "sim_delay", delay.String(), "version", version)
+	logger.Info("control plane listening", "addr", ln.Addr().String(), "database", redactDSN(*database), "data_dir", *dataDir, "sim_delay", delay.String(), "sim_clock", *simClock, "version", version)
 
 	errc := make(chan error, 1)
 	go func() { errc <- httpServer.Serve(ln) }()

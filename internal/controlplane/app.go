@@ -42,6 +42,9 @@ type Options struct {
 	Now func() time.Time
 	// GPUCatalogFile replaces the built-in GPU catalog (prices, capacity).
 	GPUCatalogFile string
+	// SimClock makes the clock movable through POST /v1/simulator/clock
+	// (admin keys only); ignored when Now is set.
+	SimClock bool
 }
 
 // App is an assembled control plane.
@@ -78,6 +81,10 @@ func Open(ctx context.Context, o Options) (*App, error) {
 		}
 		catalog = &c
 	}
+	var simClock *server.SimClock
+	if o.SimClock && o.Now == nil {
+		simClock = server.NewSimClock()
+	}
 	st, err := sqlstore.Open(ctx, o.Database)
 	if err != nil {
 		return nil, err
@@ -92,6 +99,7 @@ func Open(ctx context.Context, o Options) (*App, error) {
 		PollInterval: o.PollInterval,
 		Now:          o.Now,
 		GPUCatalog:   catalog,
+		SimClock:     simClock,
 	})
 	if err != nil {
 		_ = st.Close() // the error that stopped us is the one to report

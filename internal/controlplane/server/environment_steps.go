@@ -69,7 +69,12 @@ func (s *Server) envTransition(transition, during string) stepFunc {
 				return err
 			}
 			return setStatus(r, func(st *envStatus) {
+				// A configuration change does not start a gateway that a
+				// schedule or an operator stopped.
 				if cur.DesiredState == api.DesiredStopped {
+					st.StoppedBy = "" // configuration decides from now on
+				}
+				if cur.DesiredState == api.DesiredStopped || st.StoppedBy != "" {
 					st.Status, st.PowerState = api.EnvStatusStopped, api.PowerOff
 				} else {
 					st.Status, st.PowerState = api.EnvStatusRunning, api.PowerOn
@@ -113,6 +118,14 @@ func (s *Server) deleteEnvironmentStep(ctx context.Context, op *store.Operation)
 	}
 	for _, p := range pools {
 		if err := s.store.DeleteResource(ctx, store.KindGPUPool, p.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return stepOutcome{}, err
+		}
+	}
+	// A shutdown schedule has no meaning without its environment.
+	if sched, err := s.scheduleOf(ctx, res.ID); err != nil {
+		return stepOutcome{}, err
+	} else if sched != nil {
+		if err := s.store.DeleteResource(ctx, store.KindShutdownSchedule, sched.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return stepOutcome{}, err
 		}
 	}

@@ -33,6 +33,11 @@ type envSpec struct {
 type envStatus struct {
 	Status     string `json:"status"`
 	PowerState string `json:"power_state"`
+	// StoppedBy is set while a schedule or an operator holds the gateway
+	// stopped (power, not configuration: desired_state stays running).
+	StoppedBy string `json:"stopped_by,omitempty"`
+	// PowerOverride is an operator's power action with an end (power.go).
+	PowerOverride *powerOverride `json:"power_override,omitempty"`
 }
 
 // Defaults for omitted create fields.

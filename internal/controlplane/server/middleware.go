@@ -118,6 +118,17 @@ func (s *Server) routes() http.Handler {
 	s.route(mux, "DELETE /v1/gpu-pools/{id}", s.deleteGPUPool)
 	s.route(mux, "POST /v1/gpu-pools/{id}/simulator/load", s.simulateLoad)
 
+	s.route(mux, "GET /v1/shutdown-schedules", s.listSchedules)
+	s.route(mux, "POST /v1/shutdown-schedules", s.createSchedule)
+	s.route(mux, "GET /v1/shutdown-schedules/{id}", s.getSchedule)
+	s.route(mux, "PATCH /v1/shutdown-schedules/{id}", s.updateSchedule)
+	s.route(mux, "DELETE /v1/shutdown-schedules/{id}", s.deleteSchedule)
+	s.route(mux, "GET /v1/shutdown-schedules/{id}/runs", s.listScheduleRuns)
+	s.route(mux, "POST /v1/environments/{id}/power", s.powerEnvironment)
+	if s.simClock != nil {
+		s.route(mux, "POST /v1/simulator/clock", s.setSimClock)
+	}
+
 	// Anything else under /v1/ answers a problem, not the mux's plain text.
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeProblem(w, r, errorf(http.StatusNotFound, api.CodeNotFound, "no such endpoint: %s %s (see /v1/openapi.yaml)", r.Method, r.URL.Path))

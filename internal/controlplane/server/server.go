@@ -41,8 +41,11 @@ type Config struct {
 	// GPUCatalog prices GPU types and holds the simulator's capacity;
 	// default gpucatalog.Default().
 	GPUCatalog *gpucatalog.Catalog
-	// Now is the clock; default time.Now.
+	// Now is the clock; default time.Now (or SimClock.Now).
 	Now func() time.Time
+	// SimClock, when set, is the clock and can be moved through
+	// POST /v1/simulator/clock (--sim-clock); nil: no way to move it.
+	SimClock *SimClock
 }
 
 // DefaultRegions are the regions of the reference control plane.
@@ -75,6 +78,10 @@ type Server struct {
 	catalog gpucatalog.Catalog
 	now     func() time.Time
 	engine  *engine
+	// scheduler runs shutdown schedules (scheduler.go); simClock is the
+	// movable clock of --sim-clock, or nil.
+	scheduler *scheduler
+	simClock  *SimClock
 	metrics *metrics
 	handler http.Handler
 	// patterns are the authenticated routes, in registration order.
@@ -98,6 +105,11 @@ func New(cfg Config) (*Server, error) {
 		regions: cfg.Regions,
 		now:     cfg.Now,
 		metrics: newMetrics(),
+
+		simClock: cfg.SimClock,
+	}
+	if s.now == nil && s.simClock != nil {
+		s.now = s.simClock.Now
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
@@ -119,6 +131,8 @@ func New(cfg Config) (*Server, error) {
 	s.engine = newEngine(s, newID("replica"), poll)
 	s.registerEnvironmentSteps()
 	s.registerGPUPoolSteps()
+	s.registerPowerSteps()
+	s.scheduler = newScheduler(s, poll)
 	s.handler = s.routes()
 	return s, nil
 }
@@ -129,10 +143,14 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // Start runs the operation engine and housekeeping until Close.
 func (s *Server) Start(ctx context.Context) {
 	ctx, s.stop = context.WithCancel(ctx)
-	s.wg.Add(2)
+	s.wg.Add(3)
 	go func() {
 		defer s.wg.Done()
 		s.engine.run(ctx)
+	}()
+	go func() {
+		defer s.wg.Done()
+		s.scheduler.run(ctx)
 	}()
 	go func() {
 		defer s.wg.Done()

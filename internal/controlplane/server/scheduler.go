@@ -1,0 +1,245 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/openclaw/terraform-provider-openclaw/internal/api"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store"
+	"github.com/openclaw/terraform-provider-openclaw/internal/schedule"
+)
+
+// The scheduler runs on every replica. For each enabled schedule it decides
+// the one run that is due (if any) under a per-schedule lock, and records it
+// in schedule_runs, whose unique (schedule, at) makes every transition run
+// once across replicas. Runs are carried out as environment.power
+// operations by the engine, like any other change.
+
+// Run triggers.
+const (
+	triggerTransition = "transition"
+	triggerInitial    = "initial"
+	triggerCatchUp    = "catch_up"
+	triggerEnforce    = "enforce"
+)
+
+// lateAfter is how late a transition may run and still be on time; later
+// (a control plane that was down) it is recorded as a catch-up.
+const lateAfter = time.Minute
+
+type scheduler struct {
+	s      *Server
+	poll   time.Duration
+	kickCh chan struct{}
+}
+
+func newScheduler(s *Server, poll time.Duration) *scheduler {
+	return &scheduler{s: s, poll: poll, kickCh: make(chan struct{}, 1)}
+}
+
+// kick makes the scheduler look at every schedule now.
+func (sc *scheduler) kick() {
+	select {
+	case sc.kickCh <- struct{}{}:
+	default:
+	}
+}
+
+func (sc *scheduler) run(ctx context.Context) {
+	t := time.NewTicker(sc.poll)
+	defer t.Stop()
+	for {
+		if err := sc.s.RunSchedules(ctx); err != nil && ctx.Err() == nil {
+			sc.s.logger.ErrorContext(ctx, "run shutdown schedules", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-sc.kickCh:
+		}
+	}
+}
+
+// RunSchedules evaluates every enabled schedule once at the current time.
+// The background scheduler calls it; tests call it after moving the clock.
+func (s *Server) RunSchedules(ctx context.Context) error {
+	f := store.ListFilter{Kind: store.KindShutdownSchedule, PageSize: 500}
+	started := false
+	for {
+		items, next, err := s.store.ListResources(ctx, f)
+		if err != nil {
+			return err
+		}
+		for _, res := range items {
+			ok, err := s.runSchedule(ctx, res.ID)
+			if err != nil {
+				if ctx.Err() != nil {
+					return err
+				}
+				s.logger.WarnContext(ctx, "shutdown schedule", "schedule_id", res.ID, "err", err)
+			}
+			started = started || ok
+		}
+		if next == "" {
+			break
+		}
+		f.PageToken = next
+	}
+	if started {
+		s.engine.kick()
+	}
+	return nil
+}
+
+// dueRun is the run a schedule owes now.
+type dueRun struct {
+	at      time.Time
+	action  string
+	trigger string
+}
+
+// runSchedule decides and records the due run of one schedule, reporting
+// whether it started an operation.
+func (s *Server) runSchedule(ctx context.Context, id string) (bool, error) {
+	started := false
+	var run *store.ScheduleRun
+	err := s.store.InTx(ctx, func(tx store.Tx) error {
+		// Replicas decide one schedule at a time.
+		if err := tx.Lock(ctx, "shutdown-schedule:"+id); err != nil {
+			return err
+		}
+		res, err := tx.GetResource(ctx, store.KindShutdownSchedule, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		var sp schedSpec
+		var st schedStatus
+		if err := json.Unmarshal(res.Spec, &sp); err != nil {
+			return err
+		}
+		if err := json.Unmarshal(res.Status, &st); err != nil {
+			return err
+		}
+		if !sp.Enabled {
+			return nil
+		}
+		c, err := schedule.Compile(sp.timetable())
+		if err != nil {
+			return fmt.Errorf("stored schedule no longer compiles: %w", err)
+		}
+		env, err := tx.GetResource(ctx, store.KindEnvironment, res.ParentID)
+		if err != nil {
+			return err
+		}
+		envSp, envSt, err := envPower(env)
+		if err != nil {
+			return err
+		}
+		if envSt.Status == api.EnvStatusDeleting {
+			return nil
+		}
+		now := s.now()
+		from := st.AppliesFrom
+		if o := envSt.PowerOverride; o != nil {
+			if now.Before(o.Until) {
+				return nil // an operator holds it until then
+			}
+			if o.Until.After(from) {
+				from = o.Until // then the schedule takes over again
+			}
+		}
+		latest, err := tx.LatestScheduleRun(ctx, id)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		active, err := tx.ListActiveOperations(ctx, env.ID)
+		if err != nil {
+			return err
+		}
+		due := decideRun(c, sp, now, from, latest, envSt, len(active) > 0)
+		if due == nil {
+			return nil
+		}
+		run = &store.ScheduleRun{ID: newID("run"), ScheduleID: id, At: due.at, Action: due.action, Trigger: due.trigger, CreatedAt: now}
+		switch {
+		case due.action == schedule.ActionStart && envSp.DesiredState == api.DesiredStopped:
+			run.Outcome, run.Detail = api.RunSkipped, "desired_state is stopped: a schedule never starts it"
+		case envSt.Status == api.EnvStatusFailed:
+			run.Outcome, run.Detail = api.RunSkipped, "the environment is failed; apply its configuration to repair it"
+		default:
+			op := s.newOperation("environment.power", store.KindEnvironment, env.ID)
+			op.Message = fmt.Sprintf("queued by shutdown schedule %s (%s)", res.Name, due.trigger)
+			op.Payload = mustJSON(powerPayload{Action: due.action, Source: powerBySchedule, DrainTimeout: sp.drain()})
+			if err := tx.CreateOperation(ctx, op); err != nil {
+				return err
+			}
+			run.Outcome, run.OperationID = "started", op.ID
+			started = true
+		}
+		return tx.CreateScheduleRun(ctx, run)
+	})
+	if errors.Is(err, store.ErrConflict) {
+		// Another replica recorded this transition first.
+		return false, nil
+	}
+	if err != nil || run == nil {
+		return false, err
+	}
+	s.logger.InfoContext(ctx, "shutdown schedule run", "schedule_id", id, "action", run.Action, "trigger", run.Trigger,
+		"at", run.At, "outcome", run.Outcome, "operation_id", run.OperationID)
+	s.auditSystem(ctx, "schedule "+run.Trigger+" "+run.Action, store.KindShutdownSchedule, id, run.Outcome, run.Detail)
+	return started, nil
+}
+
+// decideRun is the scheduler's rule. Only the latest transition at or
+// before now can be due (a control plane that was down does not replay
+// transitions that a later one overrode); a schedule that is new,
+// re-enabled, re-timed or released by an operator applies its current state
+// once; continuous enforcement re-applies the state whenever it differs and
+// nothing else is in flight.
+func decideRun(c *schedule.Schedule, sp schedSpec, now, from time.Time, latest *store.ScheduleRun, env envStatus, busy bool) *dueRun {
+	prev, hasPrev := c.Prev(now)
+	edge := func() *dueRun {
+		trigger := triggerTransition
+		if now.Sub(prev.At) > lateAfter {
+			trigger = triggerCatchUp
+		}
+		return &dueRun{at: prev.At, action: prev.Action, trigger: trigger}
+	}
+	switch {
+	case latest == nil || latest.At.Before(from):
+		if hasPrev && prev.At.After(from) {
+			return edge()
+		}
+		return &dueRun{at: from, action: actionFor(c.StateAt(now)), trigger: triggerInitial}
+	case hasPrev && prev.At.After(latest.At):
+		return edge()
+	case latest.Trigger == triggerEnforce && now.Sub(latest.At) < lateAfter:
+		// A failed enforcement is retried after a pause, not every tick.
+		return nil
+	case sp.Enforcement == api.EnforceContinuous && !busy:
+		want := c.StateAt(now)
+		on := env.PowerState == api.PowerOn && env.Status == api.EnvStatusRunning
+		off := env.PowerState == api.PowerOff && env.Status == api.EnvStatusStopped
+		if (want == schedule.Running && off && env.StoppedBy != "") || (want == schedule.Stopped && on) {
+			return &dueRun{at: now, action: actionFor(want), trigger: triggerEnforce}
+		}
+	}
+	return nil
+}
+
+// auditSystem records a mutation the control plane made on its own.
+func (s *Server) auditSystem(ctx context.Context, action, kind, id, outcome, detail string) {
+	e := &store.AuditEvent{Time: s.now(), KeyID: "system", KeyPrefix: "scheduler", Action: action, ResourceKind: kind, ResourceID: id,
+		SourceIP: "", Outcome: outcome, StatusCode: 0, Detail: detail}
+	if err := s.store.AppendAudit(context.WithoutCancel(ctx), e); err != nil {
+		s.logger.WarnContext(ctx, "append audit event", "err", err)
+	}
+}
