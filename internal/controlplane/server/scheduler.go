@@ -194,7 +194,11 @@ func (s *Server) runSchedule(ctx context.Context, id string) (bool, error) {
 	}
 	s.logger.InfoContext(ctx, "shutdown schedule run", "schedule_id", id, "action", run.Action, "trigger", run.Trigger,
 		"at", run.At, "outcome", run.Outcome, "operation_id", run.OperationID)
-	s.auditSystem(ctx, "schedule "+run.Trigger+" "+run.Action, store.KindShutdownSchedule, id, run.Outcome, run.Detail)
+	detail := "started operation " + run.OperationID
+	if run.Outcome == api.RunSkipped {
+		detail = "skipped: " + run.Detail
+	}
+	s.auditSystem(ctx, "scheduler "+run.Action+" ("+run.Trigger+")", store.KindShutdownSchedule, id, detail)
 	return started, nil
 }
 
@@ -236,9 +240,8 @@ func decideRun(c *schedule.Schedule, sp schedSpec, now, from time.Time, latest *
 }
 
 // auditSystem records a mutation the control plane made on its own.
-func (s *Server) auditSystem(ctx context.Context, action, kind, id, outcome, detail string) {
-	e := &store.AuditEvent{Time: s.now(), KeyID: "system", KeyPrefix: "scheduler", Action: action, ResourceKind: kind, ResourceID: id,
-		SourceIP: "", Outcome: outcome, StatusCode: 0, Detail: detail}
+func (s *Server) auditSystem(ctx context.Context, action, kind, id, detail string) {
+	e := &store.AuditEvent{Time: s.now(), Action: action, ResourceKind: kind, ResourceID: id, Outcome: "success", Detail: detail}
 	if err := s.store.AppendAudit(context.WithoutCancel(ctx), e); err != nil {
 		s.logger.WarnContext(ctx, "append audit event", "err", err)
 	}
