@@ -146,13 +146,14 @@ func (s *Server) runSchedule(ctx context.Context, id string) (bool, error) {
 			return nil
 		}
 		now := s.now()
-		from := st.AppliesFrom
+		// Stored times have microseconds: compare like with like.
+		from := st.AppliesFrom.Truncate(time.Microsecond)
 		if o := envSt.PowerOverride; o != nil {
 			if now.Before(o.Until) {
 				return nil // an operator holds it until then
 			}
 			if o.Until.After(from) {
-				from = o.Until // then the schedule takes over again
+				from = o.Until.Truncate(time.Microsecond) // then the schedule takes over again
 			}
 		}
 		latest, err := tx.LatestScheduleRun(ctx, id)
