@@ -28,6 +28,7 @@ import (
 	"github.com/openclaw/terraform-provider-openclaw/internal/provider/environment"
 	"github.com/openclaw/terraform-provider-openclaw/internal/provider/gpupool"
 	"github.com/openclaw/terraform-provider-openclaw/internal/provider/region"
+	"github.com/openclaw/terraform-provider-openclaw/internal/provider/schedule"
 	"github.com/openclaw/terraform-provider-openclaw/internal/provider/shared"
 	"github.com/openclaw/terraform-provider-openclaw/internal/provider/validators"
 )
@@ -192,6 +193,7 @@ func (p *OpenClawProvider) Resources(context.Context) []func() resource.Resource
 		environment.NewResource,
 		gpupool.NewResource,
 		apikey.NewResource,
+		schedule.NewResource,
 	}
 }
 
@@ -203,6 +205,7 @@ func (p *OpenClawProvider) DataSources(context.Context) []func() datasource.Data
 		gpupool.NewDataSource,
 		gpupool.NewGPUTypesDataSource,
 		apikey.NewDataSource,
+		schedule.NewDataSource,
 	}
 }
 
@@ -215,5 +218,6 @@ func (p *OpenClawProvider) EphemeralResources(context.Context) []func() ephemera
 func (p *OpenClawProvider) Functions(context.Context) []func() function.Function {
 	return []func() function.Function{
 		gpupool.NewMonthlyCostFunction,
+		schedule.NewHoursPerWeekFunction,
 	}
 }

@@ -97,7 +97,7 @@ func TestEveryAttributeIsDescribed(t *testing.T) {
 		r.Metadata(ctx, fwresource.MetadataRequest{ProviderTypeName: meta.TypeName}, &m)
 		var s fwresource.SchemaResponse
 		r.Schema(ctx, fwresource.SchemaRequest{}, &s)
-		if s.Schema.Description == "" {
+		if s.Schema.Description == "" && s.Schema.MarkdownDescription == "" {
 			t.Errorf("resource %s has no description", m.TypeName)
 		}
 		if len(s.Schema.Blocks) > 0 {
@@ -115,7 +115,7 @@ func TestEveryAttributeIsDescribed(t *testing.T) {
 		d.Metadata(ctx, datasource.MetadataRequest{ProviderTypeName: meta.TypeName}, &m)
 		var s datasource.SchemaResponse
 		d.Schema(ctx, datasource.SchemaRequest{}, &s)
-		if s.Schema.Description == "" {
+		if s.Schema.Description == "" && s.Schema.MarkdownDescription == "" {
 			t.Errorf("data source %s has no description", m.TypeName)
 		}
 		attrs := map[string]any{}
@@ -130,7 +130,7 @@ func TestEveryAttributeIsDescribed(t *testing.T) {
 		e.Metadata(ctx, ephemeral.MetadataRequest{ProviderTypeName: meta.TypeName}, &m)
 		var s ephemeral.SchemaResponse
 		e.Schema(ctx, ephemeral.SchemaRequest{}, &s)
-		if s.Schema.Description == "" {
+		if s.Schema.Description == "" && s.Schema.MarkdownDescription == "" {
 			t.Errorf("ephemeral resource %s has no description", m.TypeName)
 		}
 		attrs := map[string]any{}

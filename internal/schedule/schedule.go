@@ -195,15 +195,29 @@ func ParseBound(v string, loc *time.Location, until bool) (time.Time, error) {
 }
 
 // Validate checks a whole spec and reports every problem by field path.
-func (s Spec) Validate() []Problem {
+func (s Spec) Validate() []Problem { return s.check(true) }
+
+// CrossProblems are only the rules between fields (one form, how many
+// windows and exceptions, days listed once, stop not equal to start, until
+// not before from): the provider checks single values with attribute
+// validators and these on the whole configuration, so nothing is reported
+// twice.
+func (s Spec) CrossProblems() []Problem { return s.check(false) }
+
+func (s Spec) check(values bool) []Problem {
 	var out []Problem
 	add := func(field string, err error) {
 		if err != nil {
 			out = append(out, Problem{Field: field, Message: err.Error()})
 		}
 	}
+	value := func(field string, err error) {
+		if values {
+			add(field, err)
+		}
+	}
 	loc, err := LoadZone(s.TimeZone)
-	add("time_zone", err)
+	value("time_zone", err)
 	hasCron := s.StartCron != "" || s.StopCron != ""
 	switch {
 	case len(s.Windows) > 0 && hasCron:
@@ -215,32 +229,32 @@ func (s Spec) Validate() []Problem {
 		add("windows", fmt.Errorf("at most 64 windows, got %d", len(s.Windows)))
 	}
 	for i, w := range s.Windows {
-		out = append(out, w.validate(fmt.Sprintf("windows[%d]", i))...)
+		out = append(out, w.validate(fmt.Sprintf("windows[%d]", i), values)...)
 	}
 	if s.StartCron != "" {
 		_, err := ParseCron(s.StartCron)
-		add("start_cron", err)
+		value("start_cron", err)
 	}
 	if s.StopCron != "" {
 		_, err := ParseCron(s.StopCron)
-		add("stop_cron", err)
+		value("stop_cron", err)
 	}
 	if len(s.Exceptions) > 256 {
 		add("exceptions", fmt.Errorf("at most 256 exceptions, got %d", len(s.Exceptions)))
 	}
 	for i, e := range s.Exceptions {
 		f := fmt.Sprintf("exceptions[%d]", i)
-		add(f+".state", ValidateState(e.State))
+		value(f+".state", ValidateState(e.State))
 		if len(e.Reason) > 256 {
-			add(f+".reason", errors.New("must be at most 256 characters"))
+			value(f+".reason", errors.New("must be at most 256 characters"))
 		}
 		if loc == nil {
-			continue
+			loc = time.UTC // the zone's own problem is reported; bounds still get checked
 		}
 		from, ferr := ParseBound(e.From, loc, false)
-		add(f+".from", ferr)
+		value(f+".from", ferr)
 		until, uerr := ParseBound(e.Until, loc, true)
-		add(f+".until", uerr)
+		value(f+".until", uerr)
 		if ferr == nil && uerr == nil && !until.After(from) {
 			add(f+".until", fmt.Errorf("must not be before from (%s until %s)", e.From, e.Until))
 		}
@@ -248,7 +262,7 @@ func (s Spec) Validate() []Problem {
 	return out
 }
 
-func (w Window) validate(f string) []Problem {
+func (w Window) validate(f string, values bool) []Problem {
 	var out []Problem
 	if len(w.Days) == 0 {
 		out = append(out, Problem{f + ".days", "must name at least one day (mon, tue, wed, thu, fri, sat, sun)"})
@@ -256,18 +270,20 @@ func (w Window) validate(f string) []Problem {
 	seen := map[string]bool{}
 	for j, d := range w.Days {
 		if err := ValidateDay(d); err != nil {
-			out = append(out, Problem{fmt.Sprintf("%s.days[%d]", f, j), err.Error()})
+			if values {
+				out = append(out, Problem{fmt.Sprintf("%s.days[%d]", f, j), err.Error()})
+			}
 		} else if seen[d] {
 			out = append(out, Problem{fmt.Sprintf("%s.days[%d]", f, j), fmt.Sprintf("%q is listed twice", d)})
 		}
 		seen[d] = true
 	}
 	start, serr := ParseClock(w.Start, false)
-	if serr != nil {
+	if serr != nil && values {
 		out = append(out, Problem{f + ".start", serr.Error()})
 	}
 	stop, perr := ParseClock(w.Stop, true)
-	if perr != nil {
+	if perr != nil && values {
 		out = append(out, Problem{f + ".stop", perr.Error()})
 	}
 	if serr == nil && perr == nil && start == stop {

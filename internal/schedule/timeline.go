@@ -383,7 +383,7 @@ func HoursPerWeek(s Spec) (float64, error) {
 func WindowHours(ws []Window) (float64, error) {
 	var week [7 * 24 * 60]bool
 	for i, w := range ws {
-		p := w.validate(fmt.Sprintf("windows[%d]", i))
+		p := w.validate(fmt.Sprintf("windows[%d]", i), true)
 		if len(p) > 0 {
 			return 0, p[0]
 		}

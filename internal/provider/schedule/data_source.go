@@ -1,0 +1,114 @@
+package schedule
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/openclaw/terraform-provider-openclaw/internal/api"
+	"github.com/openclaw/terraform-provider-openclaw/internal/provider/shared"
+)
+
+var (
+	_ datasource.DataSourceWithConfigure        = (*DataSource)(nil)
+	_ datasource.DataSourceWithConfigValidators = (*DataSource)(nil)
+)
+
+// DataSource is the openclaw_shutdown_schedule data source.
+type DataSource struct{ data *shared.ProviderData }
+
+// NewDataSource is the factory the provider registers.
+func NewDataSource() datasource.DataSource { return &DataSource{} }
+
+func (d *DataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_shutdown_schedule"
+}
+
+func (d *DataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	d.data = shared.FromProviderData(req.ProviderData, &resp.Diagnostics)
+}
+
+func (d *DataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	str := func(k string) schema.Attribute {
+		return schema.StringAttribute{Computed: true, MarkdownDescription: desc[k]}
+	}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Reads the shutdown schedule of an environment (or one schedule by ID) with what the control plane computes of it: " +
+			"`power_now`, `next_transitions`, `running_hours_per_week`, `estimated_monthly_savings` and `last_run`, for dashboards and outputs.",
+		Attributes: map[string]schema.Attribute{
+			"id":             schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "ID of the schedule. Exactly one of `id` and `environment_id`."},
+			"environment_id": schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "The environment whose schedule to read (an environment has at most one). Exactly one of `id` and `environment_id`."},
+			"name":           str("name"),
+			"description":    str("description"),
+			"enabled":        schema.BoolAttribute{Computed: true, Description: desc["enabled"]},
+			"time_zone":      str("time_zone"),
+			"windows": schema.ListNestedAttribute{Computed: true, MarkdownDescription: desc["windows"], NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+				"days":  schema.ListAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: desc["window_days"]},
+				"start": str("window_start"),
+				"stop":  str("window_stop"),
+			}}},
+			"start_cron": str("start_cron"),
+			"stop_cron":  str("stop_cron"),
+			"exceptions": schema.ListNestedAttribute{Computed: true, MarkdownDescription: desc["exceptions"], NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+				"from":   str("exc_from"),
+				"until":  str("exc_until"),
+				"state":  str("exc_state"),
+				"reason": str("exc_reason"),
+			}}},
+			"enforcement":   str("enforcement"),
+			"drain_timeout": str("drain_timeout"),
+			"power_now":     str("power_now"),
+			"next_transitions": schema.ListNestedAttribute{Computed: true, Description: desc["next_transitions"], NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+				"at":     str("transition_at"),
+				"action": str("transition_action"),
+			}}},
+			"running_hours_per_week":    schema.Float64Attribute{Computed: true, Description: desc["running_hours_per_week"]},
+			"estimated_monthly_savings": schema.Float64Attribute{Computed: true, MarkdownDescription: desc["estimated_monthly_savings"]},
+			"last_run": schema.SingleNestedAttribute{Computed: true, Description: desc["last_run"], Attributes: map[string]schema.Attribute{
+				"at":           str("run_at"),
+				"action":       str("run_action"),
+				"outcome":      str("run_outcome"),
+				"operation_id": str("run_operation_id"),
+			}},
+			"etag":       str("etag"),
+			"created_at": str("created_at"),
+		},
+	}
+}
+
+func (d *DataSource) ConfigValidators(context.Context) []datasource.ConfigValidator {
+	return []datasource.ConfigValidator{datasourcevalidator.ExactlyOneOf(path.MatchRoot("id"), path.MatchRoot("environment_id"))}
+}
+
+func (d *DataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var m scheduleModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	var (
+		s      *api.ShutdownSchedule
+		err    error
+		lookup string
+	)
+	if !m.ID.IsNull() {
+		lookup = fmt.Sprintf("read shutdown schedule %s", m.ID.ValueString())
+		s, err = d.data.Client.GetShutdownSchedule(ctx, m.ID.ValueString())
+	} else {
+		lookup = fmt.Sprintf("find the shutdown schedule of environment %s", m.EnvironmentID.ValueString())
+		s, err = d.data.Client.FindShutdownScheduleOf(ctx, m.EnvironmentID.ValueString())
+	}
+	if err != nil {
+		shared.AddError(&resp.Diagnostics, lookup, err, shared.Fields{})
+		return
+	}
+	// Everything is computed here: show the lists as the control plane has them.
+	m.Windows, m.Exceptions = types.ListValueMust(windowType, nil), types.ListValueMust(exceptionType, nil)
+	resp.Diagnostics.Append(m.fromAPI(ctx, s)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}

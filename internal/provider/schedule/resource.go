@@ -1,0 +1,290 @@
+package schedule
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/openclaw/terraform-provider-openclaw/internal/api"
+	"github.com/openclaw/terraform-provider-openclaw/internal/client"
+	"github.com/openclaw/terraform-provider-openclaw/internal/provider/shared"
+	"github.com/openclaw/terraform-provider-openclaw/internal/provider/validators"
+	sched "github.com/openclaw/terraform-provider-openclaw/internal/schedule"
+)
+
+var (
+	_ resource.ResourceWithConfigure      = (*Resource)(nil)
+	_ resource.ResourceWithImportState    = (*Resource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*Resource)(nil)
+	_ resource.ResourceWithValidateConfig = (*Resource)(nil)
+)
+
+// Resource is openclaw_shutdown_schedule.
+type Resource struct{ data *shared.ProviderData }
+
+// NewResource is the factory the provider registers.
+func NewResource() resource.Resource { return &Resource{} }
+
+func (r *Resource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_shutdown_schedule"
+}
+
+func (r *Resource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = shared.FromProviderData(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *Resource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	keep := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Stops and starts one environment on a timetable: running windows (or a start and a stop cron expression) in an IANA time zone, " +
+			"with exceptions for holidays and launches. The control plane's scheduler carries out every transition as an ordinary operation: a stop drains the gateway, " +
+			"stops it and scales its GPU pools to zero; a start brings them back. Power is not configuration: `desired_state` and `node_count` never change, " +
+			"so plans stay empty. `running_hours_per_week` is known at plan time. Only `environment_id` forces replacement.",
+		Attributes: map[string]schema.Attribute{
+			"id":   schema.StringAttribute{Computed: true, Description: desc["id"], PlanModifiers: keep},
+			"name": schema.StringAttribute{Required: true, Description: desc["name"], Validators: validators.Name()},
+			"environment_id": schema.StringAttribute{
+				Required: true, Description: desc["environment_id"],
+				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"description": schema.StringAttribute{
+				Optional: true, Computed: true, Default: stringdefault.StaticString(""), Description: desc["description"],
+				Validators: []validator.String{stringvalidator.LengthAtMost(1024)},
+			},
+			"enabled":   schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true), Description: desc["enabled"]},
+			"time_zone": schema.StringAttribute{Required: true, MarkdownDescription: desc["time_zone"], Validators: []validator.String{zoneCheck}},
+			"windows": schema.ListNestedAttribute{
+				Optional: true, MarkdownDescription: desc["windows"],
+				Validators: []validator.List{listvalidator.SizeAtMost(64)},
+				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					"days": schema.ListAttribute{
+						Required: true, ElementType: types.StringType, MarkdownDescription: desc["window_days"],
+						Validators: []validator.List{listvalidator.SizeAtLeast(1), listvalidator.ValueStringsAre(dayCheck)},
+					},
+					"start": schema.StringAttribute{Required: true, MarkdownDescription: desc["window_start"], Validators: []validator.String{startCheck}},
+					"stop":  schema.StringAttribute{Required: true, MarkdownDescription: desc["window_stop"], Validators: []validator.String{stopCheck}},
+				}},
+			},
+			"start_cron": schema.StringAttribute{Optional: true, MarkdownDescription: desc["start_cron"], Validators: []validator.String{cronCheck}},
+			"stop_cron":  schema.StringAttribute{Optional: true, MarkdownDescription: desc["stop_cron"], Validators: []validator.String{cronCheck}},
+			"exceptions": schema.ListNestedAttribute{
+				Optional: true, MarkdownDescription: desc["exceptions"],
+				Validators: []validator.List{listvalidator.SizeAtMost(256)},
+				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					"from":   schema.StringAttribute{Required: true, MarkdownDescription: desc["exc_from"], Validators: []validator.String{boundCheck}},
+					"until":  schema.StringAttribute{Required: true, MarkdownDescription: desc["exc_until"], Validators: []validator.String{boundCheck}},
+					"state":  schema.StringAttribute{Required: true, MarkdownDescription: desc["exc_state"], Validators: []validator.String{stateCheck}},
+					"reason": schema.StringAttribute{Optional: true, Description: desc["exc_reason"], Validators: []validator.String{stringvalidator.LengthAtMost(256)}},
+				}},
+			},
+			"enforcement": schema.StringAttribute{
+				Optional: true, Computed: true, Default: stringdefault.StaticString(api.EnforceTransitions), MarkdownDescription: desc["enforcement"],
+				Validators: []validator.String{stringvalidator.OneOf(api.EnforcementModes...)},
+			},
+			"drain_timeout": schema.StringAttribute{
+				Optional: true, Computed: true, Default: stringdefault.StaticString(api.DefaultDrainTimeout), MarkdownDescription: desc["drain_timeout"],
+				Validators: []validator.String{validators.Duration(0, api.MaxDrainTimeout)},
+			},
+			"power_now":                 schema.StringAttribute{Computed: true, MarkdownDescription: desc["power_now"]},
+			"next_transitions":          nextTransitionsAttribute(),
+			"running_hours_per_week":    schema.Float64Attribute{Computed: true, Description: desc["running_hours_per_week"]},
+			"estimated_monthly_savings": schema.Float64Attribute{Computed: true, MarkdownDescription: desc["estimated_monthly_savings"]},
+			"last_run":                  lastRunAttribute(),
+			"etag":                      schema.StringAttribute{Computed: true, Description: desc["etag"]},
+			"created_at":                schema.StringAttribute{Computed: true, Description: desc["created_at"], PlanModifiers: keep},
+			"timeouts":                  shared.TimeoutsAttribute(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
+		},
+	}
+}
+
+func nextTransitionsAttribute() schema.ListNestedAttribute {
+	return schema.ListNestedAttribute{
+		Computed: true, Description: desc["next_transitions"],
+		NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+			"at":     schema.StringAttribute{Computed: true, Description: desc["transition_at"]},
+			"action": schema.StringAttribute{Computed: true, MarkdownDescription: desc["transition_action"]},
+		}},
+	}
+}
+
+func lastRunAttribute() schema.SingleNestedAttribute {
+	return schema.SingleNestedAttribute{
+		Computed: true, Description: desc["last_run"],
+		Attributes: map[string]schema.Attribute{
+			"at":           schema.StringAttribute{Computed: true, Description: desc["run_at"]},
+			"action":       schema.StringAttribute{Computed: true, MarkdownDescription: desc["run_action"]},
+			"outcome":      schema.StringAttribute{Computed: true, MarkdownDescription: desc["run_outcome"]},
+			"operation_id": schema.StringAttribute{Computed: true, Description: desc["run_operation_id"]},
+		},
+	}
+}
+
+// ValidateConfig applies the rules between fields (one form, stop ≠ start,
+// until not before from) with the shared package; single values are
+// checked by the attributes' validators.
+func (r *Resource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var cfg resourceModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	spec, known, d := cfg.timetable(ctx)
+	resp.Diagnostics.Append(d...)
+	if !known {
+		return
+	}
+	for _, p := range spec.CrossProblems() {
+		at := attrPath(p.Field)
+		if p.Field == "windows" && len(spec.Windows) == 0 {
+			at = path.Root("start_cron")
+		}
+		resp.Diagnostics.AddAttributeError(at, "Invalid shutdown schedule", fmt.Sprintf("%s %s.", p.Field, p.Message))
+	}
+}
+
+// ModifyPlan puts running_hours_per_week in the plan, computed by the same
+// code as the control plane's figure.
+func (r *Resource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return
+	}
+	var plan resourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	spec, known, d := plan.timetable(ctx)
+	resp.Diagnostics.Append(d...)
+	if !known {
+		return
+	}
+	if hours, err := sched.HoursPerWeek(spec); err == nil {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("running_hours_per_week"), hours)...)
+	}
+}
+
+func (r *Resource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan resourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := plan.Timeouts.Create(ctx, shared.DefaultCreateTimeout)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	body, d := plan.toCreate(ctx)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	s, err := r.data.Client.CreateShutdownSchedule(ctx, body)
+	if err != nil {
+		shared.AddError(&resp.Diagnostics, fmt.Sprintf("create shutdown schedule %q", body.Name), err, shared.Fields{})
+		return
+	}
+	resp.Diagnostics.Append(plan.fromAPI(ctx, s)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *Resource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state resourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := state.Timeouts.Read(ctx, shared.DefaultReadTimeout)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	id := state.ID.ValueString()
+	s, err := r.data.Client.GetShutdownSchedule(ctx, id)
+	if errors.Is(err, client.ErrNotFound) {
+		tflog.Warn(ctx, "shutdown schedule is gone from the control plane; removing it from state", map[string]any{"id": id})
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		shared.AddError(&resp.Diagnostics, fmt.Sprintf("read shutdown schedule %s", id), err, shared.Fields{})
+		return
+	}
+	resp.Diagnostics.Append(state.fromAPI(ctx, s)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *Resource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state resourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := plan.Timeouts.Update(ctx, shared.DefaultUpdateTimeout)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	body, d := plan.toUpdate(ctx)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	id := state.ID.ValueString()
+	s, err := r.data.Client.UpdateShutdownSchedule(ctx, id, state.ETag.ValueString(), body)
+	if err != nil {
+		shared.AddError(&resp.Diagnostics, fmt.Sprintf("update shutdown schedule %q (%s)", state.Name.ValueString(), id), err, shared.Fields{})
+		return
+	}
+	resp.Diagnostics.Append(plan.fromAPI(ctx, s)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// Delete removes the schedule; the environment keeps its power state.
+func (r *Resource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state resourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := state.Timeouts.Delete(ctx, shared.DefaultDeleteTimeout)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	id := state.ID.ValueString()
+	if err := r.data.Client.DeleteShutdownSchedule(ctx, id); err != nil && !errors.Is(err, client.ErrNotFound) {
+		shared.AddError(&resp.Diagnostics, fmt.Sprintf("delete shutdown schedule %q (%s)", state.Name.ValueString(), id), err, shared.Fields{})
+	}
+}
+
+// ImportState accepts the schedule's ID (sched_...) or its environment's
+// ID (env_...): an environment has at most one schedule.
+func (r *Resource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	id := req.ID
+	if strings.HasPrefix(id, "env_") {
+		ctx, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		s, err := r.data.Client.FindShutdownScheduleOf(ctx, id)
+		if err != nil {
+			shared.AddError(&resp.Diagnostics, fmt.Sprintf("import the shutdown schedule of environment %s", id), err, shared.Fields{})
+			return
+		}
+		id = s.ID
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+}
