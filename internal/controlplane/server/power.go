@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -261,8 +262,11 @@ func (s *Server) restorePools(ctx context.Context, envID string) ([]string, erro
 			}
 			nodes := targetNodes(pc.spec, 0)
 			choices := choicesOf(pc.spec)
-			if pc.status.EffectiveGPUType != "" {
-				choices = append([]api.CapacityChoice{{GPUType: pc.status.EffectiveGPUType, CapacityType: pc.status.EffectiveCapacityType}}, choices...)
+			// Back on what it ran on, while that is still one of its choices
+			// (a change made while stopped may have removed it).
+			ran := api.CapacityChoice{GPUType: pc.status.EffectiveGPUType, CapacityType: pc.status.EffectiveCapacityType}
+			if slices.Contains(choices, ran) {
+				choices = append([]api.CapacityChoice{ran}, choices...)
 			}
 			chosen, _, aerr := simulator.Allocate(s.catalog, used, pc.region, choices, nodes, pc.spec.GPUsPerNode)
 			if aerr != nil {

@@ -2,7 +2,6 @@ package schedule
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/function"
@@ -58,7 +57,7 @@ func (f *HoursPerWeekFunction) Run(ctx context.Context, req function.RunRequest,
 	}
 	hours, err := sched.WindowHours(in)
 	if err != nil {
-		resp.Error = function.NewArgumentFuncError(0, fmt.Sprintf("windows: %v", err))
+		resp.Error = function.NewArgumentFuncError(0, err.Error())
 		return
 	}
 	resp.Error = resp.Result.Set(ctx, hours)
