@@ -82,8 +82,8 @@ type Server struct {
 	// movable clock of --sim-clock, or nil.
 	scheduler *scheduler
 	simClock  *SimClock
-	metrics *metrics
-	handler http.Handler
+	metrics   *metrics
+	handler   http.Handler
 	// patterns are the authenticated routes, in registration order.
 	patterns []string
 
