@@ -72,6 +72,11 @@ resource "openclaw_shutdown_schedule" "staging" {
   windows = [
     { days = ["mon", "tue", "wed", "thu", "fri"], start = "08:00", stop = "19:00" },
   ]
+
+  # estimated_monthly_savings prices the environment's GPU pools as they are
+  # when it is read: create the schedule after the pool so the first figure
+  # already includes it.
+  depends_on = [openclaw_gpu_pool.llm]
 }
 
 output "environment_id" {
