@@ -17,8 +17,7 @@ import (
 	"slices"
 	"strings"
 	"time"
-	// The provider runs on machines without a zoneinfo database.
-	_ "time/tzdata"
+	_ "time/tzdata" // the provider runs on machines without a zoneinfo database
 
 	"github.com/robfig/cron/v3"
 )
