@@ -271,14 +271,15 @@ func (s *Server) updateSchedule(w http.ResponseWriter, r *http.Request, p *princ
 	if jsonEqual(sp, old) && name == res.Name {
 		return s.writeSchedule(w, r.Context(), res, http.StatusOK)
 	}
+	now := s.now()
 	// Re-enabled or re-timed: the schedule's current state applies once.
 	if (sp.Enabled && !old.Enabled) || (sp.Enabled && sp.timetableKey() != old.timetableKey()) {
-		res.Status = mustJSON(schedStatus{AppliesFrom: s.now()})
+		res.Status = mustJSON(schedStatus{AppliesFrom: now})
 	}
 	res.Name = name
 	res.Spec = mustJSON(sp)
 	res.Generation++
-	res.UpdatedAt = s.now()
+	res.UpdatedAt = now
 	err = s.store.UpdateResource(r.Context(), res)
 	var uv *store.UniqueViolation
 	switch {

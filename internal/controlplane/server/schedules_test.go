@@ -564,3 +564,40 @@ func TestSimulatorClock(t *testing.T) {
 		t.Fatalf("the scheduler did not use the simulated clock")
 	}
 }
+
+// A disabled schedule does nothing; re-enabled, it applies its current
+// state once, right away.
+func TestSchedulerReEnabledScheduleAppliesItsStateOnce(t *testing.T) {
+	t.Parallel()
+	c, _ := startTicking(t, "2026-12-07T20:00:00Z")
+	env := c.createRunning(t, api.EnvironmentCreate{Name: uniqueName("paused"), Region: "us-east"})
+	body := officeHours(env.ID)
+	body.Enabled = ptr(false)
+	s := c.createSchedule(t, body)
+	if len(s.NextTransitions) != 0 {
+		t.Errorf("a disabled schedule announces transitions: %+v", s.NextTransitions)
+	}
+	for range 3 {
+		if err := c.app.Server.RunSchedules(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if runs := c.runs(t, s.ID); len(runs) != 0 {
+		t.Fatalf("a disabled schedule ran: %+v", runs)
+	}
+	r := c.do(t, req{method: http.MethodPatch, path: "/v1/shutdown-schedules/" + s.ID, key: c.admin, body: map[string]any{"enabled": true}})
+	wantStatus(t, r, http.StatusOK)
+	u := decode[api.ShutdownSchedule](t, r)
+	run := c.waitRun(t, s.ID, u.UpdatedAt, "initial")
+	if e, _ := c.env(t, env.ID); e.PowerState != api.PowerOff || run.Action != "stop" {
+		t.Fatalf("after re-enabling at 20:00: %s, run %+v", e.PowerState, run)
+	}
+	for range 3 {
+		if err := c.app.Server.RunSchedules(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if runs := c.runs(t, s.ID); len(runs) != 1 {
+		t.Fatalf("the current state was applied %d times, want once", len(runs))
+	}
+}
