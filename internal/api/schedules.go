@@ -1,6 +1,11 @@
 package api
 
-import "time"
+import (
+	"slices"
+	"time"
+
+	"github.com/openclaw/terraform-provider-openclaw/internal/schedule"
+)
 
 // Shutdown schedule enforcement modes.
 const (
@@ -18,6 +23,7 @@ var EnforcementModes = []string{EnforceTransitions, EnforceContinuous}
 const (
 	DefaultDrainTimeout = "5m" // the gateway's normal drain
 	MaxDrainTimeout     = time.Hour
+	MaxScheduleDesc     = 1024
 	// NextTransitionsShown is how many upcoming transitions a schedule lists.
 	NextTransitionsShown = 5
 )
@@ -140,4 +146,24 @@ type PowerRequest struct {
 // SimulatorClock is the body and answer of POST /v1/simulator/clock.
 type SimulatorClock struct {
 	Now time.Time `json:"now"`
+}
+
+// ValidateShutdownSchedule checks a whole schedule: its name, its timetable
+// (internal/schedule, which the provider also checks at plan time) and its
+// settings.
+func ValidateShutdownSchedule(name string, t schedule.Spec, description, enforcement, drainTimeout string) []FieldError {
+	errs := ValidateName("name", name)
+	for _, p := range t.Validate() {
+		errs = append(errs, FieldError{Field: p.Field, Message: p.Message})
+	}
+	if len(description) > MaxScheduleDesc {
+		errs = append(errs, fieldErr("description", "must be at most %d characters", MaxScheduleDesc))
+	}
+	if !slices.Contains(EnforcementModes, enforcement) {
+		errs = append(errs, fieldErr("enforcement", "must be %q (act at window edges only) or %q (re-apply whenever the state differs), got %q", EnforceTransitions, EnforceContinuous, enforcement))
+	}
+	if d, err := time.ParseDuration(drainTimeout); err != nil || d < 0 || d > MaxDrainTimeout {
+		errs = append(errs, fieldErr("drain_timeout", "must be a duration between 0s and %s such as \"5m\", got %q", MaxDrainTimeout, drainTimeout))
+	}
+	return errs
 }

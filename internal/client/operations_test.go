@@ -94,8 +94,8 @@ func TestWaitForOperation_SucceedsAfterPolls(t *testing.T) {
 	if op.Status != api.OperationSucceeded || op.Message != "done" {
 		t.Errorf("final op = %+v", op)
 	}
-	// wait = min(30s, RequestTimeout/2 = 15s); no ctx deadline.
-	if got, want := s.waitParams(), []string{"15s", "15s", "15s"}; !equalStrings(got, want) {
+	// wait = min(30s, RequestTimeout/2 = 30s by default); no ctx deadline.
+	if got, want := s.waitParams(), []string{"30s", "30s", "30s"}; !equalStrings(got, want) {
 		t.Errorf("wait params = %q, want %q", got, want)
 	}
 }
@@ -292,7 +292,8 @@ func TestPollWait(t *testing.T) {
 		ctx  context.Context
 		want time.Duration
 	}{
-		{"default timeout", withTimeout(30 * time.Second), bg, 15 * time.Second},
+		{"default timeout", withTimeout(DefaultRequestTimeout), bg, 30 * time.Second},
+		{"30s timeout", withTimeout(30 * time.Second), bg, 15 * time.Second},
 		{"long timeout caps at 30s", withTimeout(5 * time.Minute), bg, 30 * time.Second},
 		{"odd timeout rounds down", withTimeout(9 * time.Second), bg, 4 * time.Second},
 		{"ctx shorter", withTimeout(30 * time.Second), ctxLeft(2700 * time.Millisecond), 2 * time.Second},

@@ -77,27 +77,27 @@ func (p *OpenClawProvider) Metadata(_ context.Context, _ provider.MetadataReques
 
 func (p *OpenClawProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		Description: "The OpenClaw provider manages OpenClaw gateway environments, their GPU inference pools, scoped API keys, shutdown schedules and data snapshots through an OpenClaw control plane. Every attribute can come from an environment variable instead, so Terraform Cloud workspaces need no provider block.",
+		MarkdownDescription: "The OpenClaw provider manages OpenClaw gateway environments, their GPU inference pools and scoped API keys through an OpenClaw control plane. Every attribute can come from an environment variable instead, so Terraform Cloud workspaces need no provider block.",
 		Attributes: map[string]schema.Attribute{
 			"endpoint": schema.StringAttribute{
-				Optional:    true,
-				Description: "Base URL of the OpenClaw control plane API, for example `https://controlplane.example.com`. Falls back to the `OPENCLAW_ENDPOINT` environment variable. Required in one of the two.",
-				Validators:  []validator.String{validators.HTTPURL()},
+				Optional:            true,
+				MarkdownDescription: "Base URL of the OpenClaw control plane API, for example `https://controlplane.example.com`. Falls back to the `OPENCLAW_ENDPOINT` environment variable. Required in one of the two.",
+				Validators:          []validator.String{validators.HTTPURL()},
 			},
 			"api_key": schema.StringAttribute{
-				Optional:    true,
-				Sensitive:   true,
-				Description: "Control plane API key (`ocp_...`), sent as a bearer token. Falls back to the `OPENCLAW_API_KEY` environment variable. Required in one of the two. The key's scopes limit what this provider can do.",
+				Optional:            true,
+				Sensitive:           true,
+				MarkdownDescription: "Control plane API key (`ocp_...`), sent as a bearer token. Falls back to the `OPENCLAW_API_KEY` environment variable. Required in one of the two. The key's scopes limit what this provider can do.",
 			},
 			"max_retries": schema.Int64Attribute{
-				Optional:    true,
-				Description: fmt.Sprintf("How many times a request is retried after a rate limit (429, honouring `Retry-After`), a 502/503/504 or a connection error, with capped exponential backoff. Falls back to `OPENCLAW_MAX_RETRIES`; default %d. 0 disables retries.", defaultMaxRetries),
-				Validators:  []validator.Int64{int64validator.Between(0, 20)},
+				Optional:            true,
+				MarkdownDescription: fmt.Sprintf("How many times a request is retried after a rate limit (429, honouring `Retry-After`), a 502/503/504 or a connection error, with capped exponential backoff. Falls back to `OPENCLAW_MAX_RETRIES`; default %d. 0 disables retries.", defaultMaxRetries),
+				Validators:          []validator.Int64{int64validator.Between(0, 20)},
 			},
 			"request_timeout": schema.StringAttribute{
-				Optional:    true,
-				Description: fmt.Sprintf("Timeout of each HTTP request, as a Go duration such as `30s` or `2m`. Waiting for an operation is bounded by the resource's `timeouts`, not by this. Falls back to `OPENCLAW_REQUEST_TIMEOUT`; default `%s`.", defaultRequestTimeout),
-				Validators:  []validator.String{validators.Duration(time.Second, 10*time.Minute)},
+				Optional:            true,
+				MarkdownDescription: fmt.Sprintf("Timeout of each HTTP request, as a Go duration such as `30s` or `2m`. Waiting for an operation is bounded by the resource's `timeouts`, not by this. Falls back to `OPENCLAW_REQUEST_TIMEOUT`; default `%s`.", defaultRequestTimeout),
+				Validators:          []validator.String{validators.Duration(time.Second, 10*time.Minute)},
 			},
 		},
 	}

@@ -71,6 +71,10 @@ func checkDescribed(t *testing.T, where string, attrs map[string]any) {
 		if strings.TrimSpace(d.GetDescription()) == "" && strings.TrimSpace(d.GetMarkdownDescription()) == "" {
 			t.Errorf("%s.%s has no description", where, name)
 		}
+		// Markdown in a plain Description is shown with its backticks.
+		if strings.ContainsAny(d.GetDescription(), "`*[") {
+			t.Errorf("%s.%s has Markdown in Description; set it as MarkdownDescription", where, name)
+		}
 		checkDescribed(t, where+"."+name, nestedAttributes(a))
 	}
 }
@@ -97,7 +101,7 @@ func TestEveryAttributeIsDescribed(t *testing.T) {
 		r.Metadata(ctx, fwresource.MetadataRequest{ProviderTypeName: meta.TypeName}, &m)
 		var s fwresource.SchemaResponse
 		r.Schema(ctx, fwresource.SchemaRequest{}, &s)
-		if s.Schema.Description == "" && s.Schema.MarkdownDescription == "" {
+		if s.Schema.MarkdownDescription == "" || strings.Contains(s.Schema.Description, "`") {
 			t.Errorf("resource %s has no description", m.TypeName)
 		}
 		if len(s.Schema.Blocks) > 0 {
@@ -115,7 +119,7 @@ func TestEveryAttributeIsDescribed(t *testing.T) {
 		d.Metadata(ctx, datasource.MetadataRequest{ProviderTypeName: meta.TypeName}, &m)
 		var s datasource.SchemaResponse
 		d.Schema(ctx, datasource.SchemaRequest{}, &s)
-		if s.Schema.Description == "" && s.Schema.MarkdownDescription == "" {
+		if s.Schema.MarkdownDescription == "" || strings.Contains(s.Schema.Description, "`") {
 			t.Errorf("data source %s has no description", m.TypeName)
 		}
 		attrs := map[string]any{}
@@ -130,7 +134,7 @@ func TestEveryAttributeIsDescribed(t *testing.T) {
 		e.Metadata(ctx, ephemeral.MetadataRequest{ProviderTypeName: meta.TypeName}, &m)
 		var s ephemeral.SchemaResponse
 		e.Schema(ctx, ephemeral.SchemaRequest{}, &s)
-		if s.Schema.Description == "" && s.Schema.MarkdownDescription == "" {
+		if s.Schema.MarkdownDescription == "" || strings.Contains(s.Schema.Description, "`") {
 			t.Errorf("ephemeral resource %s has no description", m.TypeName)
 		}
 		attrs := map[string]any{}

@@ -16,13 +16,16 @@ const maxOperationWait = 60 * time.Second
 // waitPattern is the syntax openapi.yaml documents for ?wait=.
 var waitPattern = regexp.MustCompile(`^[0-9]+(ms|s|m)$`)
 
-// readScopeOf is the scope needed to read operations on a target kind.
-var readScopeOf = map[string]string{
-	store.KindEnvironment:      api.ScopeEnvironmentsRead,
-	store.KindGPUPool:          api.ScopeGPUPoolsRead,
-	store.KindAPIKey:           api.ScopeAPIKeysManage,
-	store.KindShutdownSchedule: api.ScopeSchedulesRead,
-	store.KindDataSnapshot:     api.ScopeSnapshotsRead,
+// readScopeOf is the scope needed to read operations on a target kind: the
+// family's read scope.
+func readScopeOf(kind string) (string, bool) {
+	if f := familyOf(kind); f != nil {
+		return f.readScope, true
+	}
+	if kind == store.KindAPIKey {
+		return api.ScopeAPIKeysManage, true
+	}
+	return "", false
 }
 
 func (s *Server) getOperation(w http.ResponseWriter, r *http.Request, p *principal) error {
@@ -57,7 +60,7 @@ func (s *Server) visibleOperation(ctx context.Context, p *principal, id string) 
 	if err != nil {
 		return nil, err
 	}
-	if scope, ok := readScopeOf[op.TargetKind]; ok {
+	if scope, ok := readScopeOf(op.TargetKind); ok {
 		if err := p.require(scope); err != nil {
 			return nil, err
 		}

@@ -66,7 +66,7 @@ func (s *Server) powerEnvironment(w http.ResponseWriter, r *http.Request, p *pri
 	if req.Until != nil && !req.Until.After(now) {
 		return invalid(fieldErr("until", "must be in the future (now is %s), got %s", now.UTC().Format(time.RFC3339), req.Until.UTC().Format(time.RFC3339)))
 	}
-	res, err := s.loadEnvironment(r.Context(), p, r.PathValue("id"))
+	res, err := s.load(r.Context(), p, environments, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -83,7 +83,7 @@ func (s *Server) powerEnvironment(w http.ResponseWriter, r *http.Request, p *pri
 		e.problem.Errors = []api.FieldError{fieldErr("state", "cannot start an environment whose desired_state is stopped")}
 		return e
 	}
-	op := s.newOperation("environment.power", store.KindEnvironment, res.ID)
+	op := s.newOperation(opEnvironmentPower, store.KindEnvironment, res.ID)
 	op.Message = "queued"
 	op.Payload = mustJSON(powerPayload{Action: actionFor(req.State), Source: powerByOperator, DrainTimeout: 5 * time.Minute})
 	err = s.store.InTx(r.Context(), func(tx store.Tx) error {
@@ -123,7 +123,7 @@ func actionFor(state string) string {
 }
 
 func (s *Server) registerPowerSteps() {
-	s.engine.steps["environment.power"] = s.powerStep
+	s.engine.steps[opEnvironmentPower] = s.powerStep
 }
 
 // powerStep stops or starts an environment: step 0 drains (stop) or

@@ -175,7 +175,7 @@ func (s *Server) runSchedule(ctx context.Context, id string) (bool, error) {
 		case envSt.Status == api.EnvStatusFailed:
 			run.Outcome, run.Detail = api.RunSkipped, "the environment is failed; apply its configuration to repair it"
 		default:
-			op := s.newOperation("environment.power", store.KindEnvironment, env.ID)
+			op := s.newOperation(opEnvironmentPower, store.KindEnvironment, env.ID)
 			op.Message = fmt.Sprintf("queued by shutdown schedule %s (%s)", res.Name, due.trigger)
 			op.Payload = mustJSON(powerPayload{Action: due.action, Source: powerBySchedule, DrainTimeout: sp.drain()})
 			if err := tx.CreateOperation(ctx, op); err != nil {

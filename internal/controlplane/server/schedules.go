@@ -1,12 +1,12 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -64,20 +64,7 @@ func (sp schedSpec) drain() time.Duration {
 }
 
 func validateSchedule(name string, sp schedSpec) []api.FieldError {
-	errs := validateName("name", name)
-	for _, p := range sp.timetable().Validate() {
-		errs = append(errs, fieldErr(p.Field, "%s", p.Message))
-	}
-	if len(sp.Description) > 1024 {
-		errs = append(errs, fieldErr("description", "must be at most 1024 characters"))
-	}
-	if !slices.Contains(api.EnforcementModes, sp.Enforcement) {
-		errs = append(errs, fieldErr("enforcement", "must be %q (act at window edges only) or %q (re-apply whenever the state differs), got %q", api.EnforceTransitions, api.EnforceContinuous, sp.Enforcement))
-	}
-	if d, err := time.ParseDuration(sp.DrainTimeout); err != nil || d < 0 || d > api.MaxDrainTimeout {
-		errs = append(errs, fieldErr("drain_timeout", "must be a duration between 0s and %s such as \"5m\", got %q", api.MaxDrainTimeout, sp.DrainTimeout))
-	}
-	return errs
+	return api.ValidateShutdownSchedule(name, sp.timetable(), sp.Description, sp.Enforcement, sp.DrainTimeout)
 }
 
 // schedImmutable explains the fields PATCH refuses.
@@ -108,8 +95,8 @@ func (s *Server) createSchedule(w http.ResponseWriter, r *http.Request, p *princ
 		StartCron:    req.StartCron,
 		StopCron:     req.StopCron,
 		Exceptions:   orEmptySlice(req.Exceptions),
-		Enforcement:  cmp(req.Enforcement, api.EnforceTransitions),
-		DrainTimeout: cmp(req.DrainTimeout, api.DefaultDrainTimeout),
+		Enforcement:  cmp.Or(req.Enforcement, api.EnforceTransitions),
+		DrainTimeout: cmp.Or(req.DrainTimeout, api.DefaultDrainTimeout),
 	}
 	errs := validateSchedule(req.Name, sp)
 	if req.EnvironmentID == "" {
@@ -118,11 +105,11 @@ func (s *Server) createSchedule(w http.ResponseWriter, r *http.Request, p *princ
 	if len(errs) > 0 {
 		return invalid(errs...)
 	}
-	env, err := s.loadEnvironment(r.Context(), p, req.EnvironmentID)
+	env, err := s.load(r.Context(), p, environments, req.EnvironmentID)
 	if err != nil {
 		return err
 	}
-	if envStatusOf(env) == api.EnvStatusDeleting {
+	if phase(env) == statusDeleting {
 		return errorf(http.StatusConflict, api.CodeConflict, "environment %s is being deleted", env.ID)
 	}
 	now := s.now()
@@ -182,65 +169,20 @@ func (s *Server) writeSchedule(w http.ResponseWriter, ctx context.Context, res *
 	return nil
 }
 
-// loadSchedule reads a schedule the principal may see.
-func (s *Server) loadSchedule(ctx context.Context, p *principal, id string) (*store.Resource, error) {
-	res, err := s.store.GetResource(ctx, store.KindShutdownSchedule, id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && !p.seesEnvironment(res.ParentID)) {
-		return nil, notFound("shutdown schedule", id)
-	}
-	return res, err
-}
-
 func (s *Server) getSchedule(w http.ResponseWriter, r *http.Request, p *principal) error {
-	if err := p.require(api.ScopeSchedulesRead); err != nil {
-		return err
-	}
-	res, err := s.loadSchedule(r.Context(), p, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	return s.writeSchedule(w, r.Context(), res, http.StatusOK)
+	return serveGet(s, w, r, p, shutdownSchedules, s.scheduleView)
 }
 
 func (s *Server) listSchedules(w http.ResponseWriter, r *http.Request, p *principal) error {
-	if err := p.require(api.ScopeSchedulesRead); err != nil {
-		return err
-	}
-	f, err := listFilter(r, store.KindShutdownSchedule)
-	if err != nil {
-		return err
-	}
-	if env := r.URL.Query().Get("environment_id"); env != "" {
-		if !p.seesEnvironment(env) {
-			writeJSON(w, http.StatusOK, api.List[api.ShutdownSchedule]{Items: []api.ShutdownSchedule{}})
-			return nil
-		}
-		f.ParentID = &env
-	} else if bound := p.boundEnvironment(); bound != "" {
-		f.ParentID = &bound
-	}
-	return listPage(s, w, r, f, s.scheduleView)
+	return serveList(s, w, r, p, shutdownSchedules, s.scheduleView)
 }
 
 func (s *Server) updateSchedule(w http.ResponseWriter, r *http.Request, p *principal) error {
-	if err := p.require(api.ScopeSchedulesWrite); err != nil {
-		return err
-	}
-	var req api.ShutdownScheduleUpdate
-	if err := decodeJSON(r, &req, schedImmutable); err != nil {
-		return err
-	}
-	res, err := s.loadSchedule(r.Context(), p, r.PathValue("id"))
+	u, err := beginUpdate[api.ShutdownScheduleUpdate, schedSpec, schedStatus](s, r, p, shutdownSchedules, schedImmutable)
 	if err != nil {
 		return err
 	}
-	if err := checkIfMatch(r, res); err != nil {
-		return err
-	}
-	var sp schedSpec
-	if err := json.Unmarshal(res.Spec, &sp); err != nil {
-		return err
-	}
+	req, res, sp := u.req, u.res, u.spec
 	old := sp
 	name := res.Name
 	set := func(dst *string, v *string) {
@@ -299,14 +241,8 @@ func (s *Server) updateSchedule(w http.ResponseWriter, r *http.Request, p *princ
 }
 
 func (s *Server) deleteSchedule(w http.ResponseWriter, r *http.Request, p *principal) error {
-	if err := p.require(api.ScopeSchedulesWrite); err != nil {
-		return err
-	}
-	res, err := s.loadSchedule(r.Context(), p, r.PathValue("id"))
+	res, err := s.beginDelete(r, p, shutdownSchedules)
 	if err != nil {
-		return err
-	}
-	if err := checkIfMatch(r, res); err != nil {
 		return err
 	}
 	setAuditTarget(r.Context(), store.KindShutdownSchedule, res.ID)
@@ -322,7 +258,7 @@ func (s *Server) listScheduleRuns(w http.ResponseWriter, r *http.Request, p *pri
 	if err := p.require(api.ScopeSchedulesRead); err != nil {
 		return err
 	}
-	res, err := s.loadSchedule(r.Context(), p, r.PathValue("id"))
+	res, err := s.load(r.Context(), p, shutdownSchedules, r.PathValue("id"))
 	if err != nil {
 		return err
 	}

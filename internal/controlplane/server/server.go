@@ -4,6 +4,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -60,13 +61,6 @@ var DefaultRegions = []api.Region{
 
 const defaultRateBurst = 100
 
-func cmpOr(v, def int) int {
-	if v <= 0 {
-		return def
-	}
-	return v
-}
-
 // Server is one control plane replica.
 type Server struct {
 	store   store.Store
@@ -101,7 +95,7 @@ func New(cfg Config) (*Server, error) {
 		keyring: cfg.Keyring,
 		sim:     cfg.Simulator,
 		logger:  cfg.Logger,
-		limits:  newLimiter(cfg.RateLimit, cmpOr(cfg.RateBurst, defaultRateBurst)),
+		limits:  newLimiter(cfg.RateLimit, cmp.Or(max(cfg.RateBurst, 0), defaultRateBurst)),
 		regions: cfg.Regions,
 		now:     cfg.Now,
 		metrics: newMetrics(),

@@ -20,17 +20,11 @@ var (
 )
 
 // DataSource is the openclaw_shutdown_schedule data source.
-type DataSource struct{ data *shared.ProviderData }
+type DataSource struct{ shared.DataSourceBase }
 
 // NewDataSource is the factory the provider registers.
-func NewDataSource() datasource.DataSource { return &DataSource{} }
-
-func (d *DataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_shutdown_schedule"
-}
-
-func (d *DataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = shared.FromProviderData(req.ProviderData, &resp.Diagnostics)
+func NewDataSource() datasource.DataSource {
+	return &DataSource{shared.DataSourceBase{TypeName: "_shutdown_schedule"}}
 }
 
 func (d *DataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
@@ -45,7 +39,7 @@ func (d *DataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp 
 			"environment_id": schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "The environment whose schedule to read (an environment has at most one). Exactly one of `id` and `environment_id`."},
 			"name":           str("name"),
 			"description":    str("description"),
-			"enabled":        schema.BoolAttribute{Computed: true, Description: desc["enabled"]},
+			"enabled":        schema.BoolAttribute{Computed: true, MarkdownDescription: desc["enabled"]},
 			"time_zone":      str("time_zone"),
 			"windows": schema.ListNestedAttribute{Computed: true, MarkdownDescription: desc["windows"], NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
 				"days":  schema.ListAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: desc["window_days"]},
@@ -63,13 +57,13 @@ func (d *DataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp 
 			"enforcement":   str("enforcement"),
 			"drain_timeout": str("drain_timeout"),
 			"power_now":     str("power_now"),
-			"next_transitions": schema.ListNestedAttribute{Computed: true, Description: desc["next_transitions"], NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+			"next_transitions": schema.ListNestedAttribute{Computed: true, MarkdownDescription: desc["next_transitions"], NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
 				"at":     str("transition_at"),
 				"action": str("transition_action"),
 			}}},
-			"running_hours_per_week":    schema.Float64Attribute{Computed: true, Description: desc["running_hours_per_week"]},
+			"running_hours_per_week":    schema.Float64Attribute{Computed: true, MarkdownDescription: desc["running_hours_per_week"]},
 			"estimated_monthly_savings": schema.Float64Attribute{Computed: true, MarkdownDescription: desc["estimated_monthly_savings"]},
-			"last_run": schema.SingleNestedAttribute{Computed: true, Description: desc["last_run"], Attributes: map[string]schema.Attribute{
+			"last_run": schema.SingleNestedAttribute{Computed: true, MarkdownDescription: desc["last_run"], Attributes: map[string]schema.Attribute{
 				"at":           str("run_at"),
 				"action":       str("run_action"),
 				"outcome":      str("run_outcome"),
@@ -98,10 +92,10 @@ func (d *DataSource) Read(ctx context.Context, req datasource.ReadRequest, resp 
 	)
 	if !m.ID.IsNull() {
 		lookup = fmt.Sprintf("read shutdown schedule %s", m.ID.ValueString())
-		s, err = d.data.Client.GetShutdownSchedule(ctx, m.ID.ValueString())
+		s, err = d.Data().Client.GetShutdownSchedule(ctx, m.ID.ValueString())
 	} else {
 		lookup = fmt.Sprintf("find the shutdown schedule of environment %s", m.EnvironmentID.ValueString())
-		s, err = d.data.Client.FindShutdownScheduleOf(ctx, m.EnvironmentID.ValueString())
+		s, err = d.Data().Client.FindShutdownScheduleOf(ctx, m.EnvironmentID.ValueString())
 	}
 	if err != nil {
 		shared.AddError(&resp.Diagnostics, lookup, err, shared.Fields{})

@@ -4,7 +4,6 @@ package schedule
 
 import (
 	"context"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -12,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/api"
+	"github.com/openclaw/terraform-provider-openclaw/internal/provider/shared"
 	sched "github.com/openclaw/terraform-provider-openclaw/internal/schedule"
 )
 
@@ -80,14 +80,19 @@ type resourceModel struct {
 	Timeouts timeouts.Value `tfsdk:"timeouts"`
 }
 
+// Identity and TimeoutsValue make resourceModel a shared.Model.
+func (m *resourceModel) Identity() (id, name, etag string) {
+	return m.ID.ValueString(), m.Name.ValueString(), m.ETag.ValueString()
+}
+
+func (m *resourceModel) TimeoutsValue() timeouts.Value { return m.Timeouts }
+
 func stringOrNull(s string) types.String {
 	if s == "" {
 		return types.StringNull()
 	}
 	return types.StringValue(s)
 }
-
-func rfc3339(t time.Time) types.String { return types.StringValue(t.UTC().Format(time.RFC3339)) }
 
 // fromAPI sets every attribute from the API. Lists the configuration left
 // out (null) stay null when the API has none, so values echo as written.
@@ -107,7 +112,7 @@ func (m *scheduleModel) fromAPI(ctx context.Context, s *api.ShutdownSchedule) di
 	m.RunningHoursPerWeek = types.Float64Value(s.RunningHoursPerWeek)
 	m.EstimatedMonthlySavings = types.Float64Value(s.EstimatedMonthlySavings)
 	m.ETag = types.StringValue(s.ETag)
-	m.CreatedAt = rfc3339(s.CreatedAt)
+	m.CreatedAt = shared.Timestamp(s.CreatedAt)
 
 	if len(s.Windows) == 0 && m.Windows.IsNull() {
 		m.Windows = types.ListNull(windowType)
@@ -137,7 +142,7 @@ func (m *scheduleModel) fromAPI(ctx context.Context, s *api.ShutdownSchedule) di
 	}
 	ts := make([]transitionModel, len(s.NextTransitions))
 	for i, tr := range s.NextTransitions {
-		ts[i] = transitionModel{At: rfc3339(tr.At), Action: types.StringValue(tr.Action)}
+		ts[i] = transitionModel{At: shared.Timestamp(tr.At), Action: types.StringValue(tr.Action)}
 	}
 	v, d := types.ListValueFrom(ctx, transitionType, ts)
 	diags.Append(d...)
@@ -146,7 +151,7 @@ func (m *scheduleModel) fromAPI(ctx context.Context, s *api.ShutdownSchedule) di
 		m.LastRun = types.ObjectNull(lastRunAttrTypes)
 	} else {
 		o, d := types.ObjectValueFrom(ctx, lastRunAttrTypes, lastRunModel{
-			At: rfc3339(s.LastRun.At), Action: types.StringValue(s.LastRun.Action),
+			At: shared.Timestamp(s.LastRun.At), Action: types.StringValue(s.LastRun.Action),
 			Outcome: types.StringValue(s.LastRun.Outcome), OperationID: stringOrNull(s.LastRun.OperationID),
 		})
 		diags.Append(d...)

@@ -2,14 +2,13 @@ package schedule
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -19,7 +18,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/api"
 	"github.com/openclaw/terraform-provider-openclaw/internal/client"
@@ -35,18 +33,65 @@ var (
 	_ resource.ResourceWithValidateConfig = (*Resource)(nil)
 )
 
-// Resource is openclaw_shutdown_schedule.
-type Resource struct{ data *shared.ProviderData }
-
-// NewResource is the factory the provider registers.
-func NewResource() resource.Resource { return &Resource{} }
-
-func (r *Resource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_shutdown_schedule"
+// Resource is openclaw_shutdown_schedule: the shared lifecycle (the API is
+// synchronous: shared.Applied) plus this family's schema and plan rules.
+type Resource struct {
+	shared.Lifecycle[resourceModel, *resourceModel, api.ShutdownSchedule]
 }
 
-func (r *Resource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = shared.FromProviderData(req.ProviderData, &resp.Diagnostics)
+// NewResource is the factory the provider registers.
+func NewResource() resource.Resource {
+	return &Resource{shared.Lifecycle[resourceModel, *resourceModel, api.ShutdownSchedule]{
+		ResourceBase: shared.ResourceBase{TypeName: "_shutdown_schedule"},
+		Noun:         "shutdown schedule",
+		Fields:       shared.Fields{},
+		CreateAPI: func(ctx context.Context, c *client.Client, plan, _ *resourceModel, diags *diag.Diagnostics) (*api.Operation, error) {
+			body, d := plan.toCreate(ctx)
+			if diags.Append(d...); diags.HasError() {
+				return nil, nil
+			}
+			s, err := c.CreateShutdownSchedule(ctx, body)
+			if err != nil {
+				return nil, err
+			}
+			return shared.Applied(s.ID, nil)
+		},
+		ReadAPI: func(ctx context.Context, c *client.Client, id string) (*api.ShutdownSchedule, error) {
+			return c.GetShutdownSchedule(ctx, id)
+		},
+		FromAPI: func(ctx context.Context, _ *shared.ProviderData, m *resourceModel, s *api.ShutdownSchedule) diag.Diagnostics {
+			return m.fromAPI(ctx, s)
+		},
+		UpdateAPI: func(ctx context.Context, c *client.Client, plan, state, _ *resourceModel, diags *diag.Diagnostics) (*api.Operation, error) {
+			body, d := plan.toUpdate(ctx)
+			if diags.Append(d...); diags.HasError() {
+				return nil, nil
+			}
+			id := state.ID.ValueString()
+			_, err := c.UpdateShutdownSchedule(ctx, id, state.ETag.ValueString(), body)
+			return shared.Applied(id, err)
+		},
+		// The environment keeps its power state.
+		DeleteAPI: func(ctx context.Context, c *client.Client, state *resourceModel) (*api.Operation, error) {
+			id := state.ID.ValueString()
+			return shared.Applied(id, c.DeleteShutdownSchedule(ctx, id))
+		},
+		// The schedule's ID (sched_...) or its environment's (env_...): an
+		// environment has at most one schedule.
+		ImportID: func(ctx context.Context, c *client.Client, raw string) (string, error) {
+			switch {
+			case strings.HasPrefix(raw, "env_"):
+				s, err := c.FindShutdownScheduleOf(ctx, raw)
+				if err != nil {
+					return "", err
+				}
+				return s.ID, nil
+			case strings.HasPrefix(raw, "sched_"):
+				return raw, nil
+			}
+			return "", fmt.Errorf("%q is neither a shutdown schedule ID (sched_...) nor an environment ID (env_...)", raw)
+		},
+	}}
 }
 
 func (r *Resource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -57,18 +102,18 @@ func (r *Resource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *r
 			"stops it and scales its GPU pools to zero; a start brings them back. Power is not configuration: `desired_state` and `node_count` never change, " +
 			"so plans stay empty. `running_hours_per_week` is known at plan time. Only `environment_id` forces replacement.",
 		Attributes: map[string]schema.Attribute{
-			"id":   schema.StringAttribute{Computed: true, Description: desc["id"], PlanModifiers: keep},
-			"name": schema.StringAttribute{Required: true, Description: desc["name"], Validators: validators.Name()},
+			"id":   schema.StringAttribute{Computed: true, MarkdownDescription: desc["id"], PlanModifiers: keep},
+			"name": schema.StringAttribute{Required: true, MarkdownDescription: desc["name"], Validators: validators.Name()},
 			"environment_id": schema.StringAttribute{
-				Required: true, Description: desc["environment_id"],
+				Required: true, MarkdownDescription: desc["environment_id"],
 				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"description": schema.StringAttribute{
-				Optional: true, Computed: true, Default: stringdefault.StaticString(""), Description: desc["description"],
-				Validators: []validator.String{stringvalidator.LengthAtMost(1024)},
+				Optional: true, Computed: true, Default: stringdefault.StaticString(""), MarkdownDescription: desc["description"],
+				Validators: []validator.String{stringvalidator.LengthAtMost(api.MaxScheduleDesc)},
 			},
-			"enabled":   schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true), Description: desc["enabled"]},
+			"enabled":   schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true), MarkdownDescription: desc["enabled"]},
 			"time_zone": schema.StringAttribute{Required: true, MarkdownDescription: desc["time_zone"], Validators: []validator.String{zoneCheck}},
 			"windows": schema.ListNestedAttribute{
 				Optional: true, MarkdownDescription: desc["windows"],
@@ -91,7 +136,7 @@ func (r *Resource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *r
 					"from":   schema.StringAttribute{Required: true, MarkdownDescription: desc["exc_from"], Validators: []validator.String{boundCheck}},
 					"until":  schema.StringAttribute{Required: true, MarkdownDescription: desc["exc_until"], Validators: []validator.String{boundCheck}},
 					"state":  schema.StringAttribute{Required: true, MarkdownDescription: desc["exc_state"], Validators: []validator.String{stateCheck}},
-					"reason": schema.StringAttribute{Optional: true, Description: desc["exc_reason"], Validators: []validator.String{stringvalidator.LengthAtMost(256)}},
+					"reason": schema.StringAttribute{Optional: true, MarkdownDescription: desc["exc_reason"], Validators: []validator.String{stringvalidator.LengthAtMost(256)}},
 				}},
 			},
 			"enforcement": schema.StringAttribute{
@@ -104,11 +149,11 @@ func (r *Resource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *r
 			},
 			"power_now":                 schema.StringAttribute{Computed: true, MarkdownDescription: desc["power_now"]},
 			"next_transitions":          nextTransitionsAttribute(),
-			"running_hours_per_week":    schema.Float64Attribute{Computed: true, Description: desc["running_hours_per_week"]},
+			"running_hours_per_week":    schema.Float64Attribute{Computed: true, MarkdownDescription: desc["running_hours_per_week"]},
 			"estimated_monthly_savings": schema.Float64Attribute{Computed: true, MarkdownDescription: desc["estimated_monthly_savings"]},
 			"last_run":                  lastRunAttribute(),
-			"etag":                      schema.StringAttribute{Computed: true, Description: desc["etag"]},
-			"created_at":                schema.StringAttribute{Computed: true, Description: desc["created_at"], PlanModifiers: keep},
+			"etag":                      schema.StringAttribute{Computed: true, MarkdownDescription: desc["etag"]},
+			"created_at":                schema.StringAttribute{Computed: true, MarkdownDescription: desc["created_at"], PlanModifiers: keep},
 			"timeouts":                  shared.TimeoutsAttribute(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
 		},
 	}
@@ -116,9 +161,9 @@ func (r *Resource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *r
 
 func nextTransitionsAttribute() schema.ListNestedAttribute {
 	return schema.ListNestedAttribute{
-		Computed: true, Description: desc["next_transitions"],
+		Computed: true, MarkdownDescription: desc["next_transitions"],
 		NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-			"at":     schema.StringAttribute{Computed: true, Description: desc["transition_at"]},
+			"at":     schema.StringAttribute{Computed: true, MarkdownDescription: desc["transition_at"]},
 			"action": schema.StringAttribute{Computed: true, MarkdownDescription: desc["transition_action"]},
 		}},
 	}
@@ -126,12 +171,12 @@ func nextTransitionsAttribute() schema.ListNestedAttribute {
 
 func lastRunAttribute() schema.SingleNestedAttribute {
 	return schema.SingleNestedAttribute{
-		Computed: true, Description: desc["last_run"],
+		Computed: true, MarkdownDescription: desc["last_run"],
 		Attributes: map[string]schema.Attribute{
-			"at":           schema.StringAttribute{Computed: true, Description: desc["run_at"]},
+			"at":           schema.StringAttribute{Computed: true, MarkdownDescription: desc["run_at"]},
 			"action":       schema.StringAttribute{Computed: true, MarkdownDescription: desc["run_action"]},
 			"outcome":      schema.StringAttribute{Computed: true, MarkdownDescription: desc["run_outcome"]},
-			"operation_id": schema.StringAttribute{Computed: true, Description: desc["run_operation_id"]},
+			"operation_id": schema.StringAttribute{Computed: true, MarkdownDescription: desc["run_operation_id"]},
 		},
 	}
 }
@@ -178,113 +223,4 @@ func (r *Resource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReques
 	if hours, err := sched.HoursPerWeek(spec); err == nil {
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("running_hours_per_week"), hours)...)
 	}
-}
-
-func (r *Resource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan resourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	timeout, d := plan.Timeouts.Create(ctx, shared.DefaultCreateTimeout)
-	resp.Diagnostics.Append(d...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	body, d := plan.toCreate(ctx)
-	resp.Diagnostics.Append(d...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	s, err := r.data.Client.CreateShutdownSchedule(ctx, body)
-	if err != nil {
-		shared.AddError(&resp.Diagnostics, fmt.Sprintf("create shutdown schedule %q", body.Name), err, shared.Fields{})
-		return
-	}
-	resp.Diagnostics.Append(plan.fromAPI(ctx, s)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-}
-
-func (r *Resource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state resourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	timeout, d := state.Timeouts.Read(ctx, shared.DefaultReadTimeout)
-	resp.Diagnostics.Append(d...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	id := state.ID.ValueString()
-	s, err := r.data.Client.GetShutdownSchedule(ctx, id)
-	if errors.Is(err, client.ErrNotFound) {
-		tflog.Warn(ctx, "shutdown schedule is gone from the control plane; removing it from state", map[string]any{"id": id})
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	if err != nil {
-		shared.AddError(&resp.Diagnostics, fmt.Sprintf("read shutdown schedule %s", id), err, shared.Fields{})
-		return
-	}
-	resp.Diagnostics.Append(state.fromAPI(ctx, s)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
-}
-
-func (r *Resource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state resourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	timeout, d := plan.Timeouts.Update(ctx, shared.DefaultUpdateTimeout)
-	resp.Diagnostics.Append(d...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	body, d := plan.toUpdate(ctx)
-	resp.Diagnostics.Append(d...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	id := state.ID.ValueString()
-	s, err := r.data.Client.UpdateShutdownSchedule(ctx, id, state.ETag.ValueString(), body)
-	if err != nil {
-		shared.AddError(&resp.Diagnostics, fmt.Sprintf("update shutdown schedule %q (%s)", state.Name.ValueString(), id), err, shared.Fields{})
-		return
-	}
-	resp.Diagnostics.Append(plan.fromAPI(ctx, s)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-}
-
-// Delete removes the schedule; the environment keeps its power state.
-func (r *Resource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state resourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	timeout, d := state.Timeouts.Delete(ctx, shared.DefaultDeleteTimeout)
-	resp.Diagnostics.Append(d...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	id := state.ID.ValueString()
-	if err := r.data.Client.DeleteShutdownSchedule(ctx, id); err != nil && !errors.Is(err, client.ErrNotFound) {
-		shared.AddError(&resp.Diagnostics, fmt.Sprintf("delete shutdown schedule %q (%s)", state.Name.ValueString(), id), err, shared.Fields{})
-	}
-}
-
-// ImportState accepts the schedule's ID (sched_...) or its environment's
-// ID (env_...): an environment has at most one schedule.
-func (r *Resource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	id := req.ID
-	if strings.HasPrefix(id, "env_") {
-		ctx, cancel := context.WithTimeout(ctx, time.Minute)
-		defer cancel()
-		s, err := r.data.Client.FindShutdownScheduleOf(ctx, id)
-		if err != nil {
-			shared.AddError(&resp.Diagnostics, fmt.Sprintf("import the shutdown schedule of environment %s", id), err, shared.Fields{})
-			return
-		}
-		id = s.ID
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -13,41 +15,63 @@ import (
 	"github.com/openclaw/terraform-provider-openclaw/internal/client"
 )
 
-// Fields maps the API's request field paths ("size.cpus", "labels.team")
-// onto a resource's attribute paths, so a validation error from the API
-// points at the attribute to fix.
+// Fields maps the API's request field paths ("size.cpus", "labels.team",
+// "models[0].id") onto a resource's attribute paths, so a validation error
+// from the API points at the attribute to fix.
 type Fields struct {
 	// Rename maps a top-level API field to its attribute ("secrets" → "secrets_wo").
 	Rename map[string]string
-	// Maps lists attributes that are maps: the next path segment is a key.
+	// Maps lists attributes that are maps: the rest of the path is a key
+	// (which may itself contain dots, as label keys do).
 	Maps []string
 }
 
 // Path returns the attribute path of an API field, or false when the field
-// has no attribute (then the error is reported on the resource).
+// is empty or malformed (then the error is reported on the resource).
 func (f Fields) Path(field string) (path.Path, bool) {
-	if field == "" {
-		return path.Empty(), false
-	}
-	parts := strings.Split(field, ".")
-	root := parts[0]
-	if r, ok := f.Rename[root]; ok {
-		root = r
-	}
-	p := path.Root(root)
-	isMap := false
-	for _, m := range f.Maps {
-		if m == root {
-			isMap = true
+	p := path.Empty()
+	rest := field
+	for first := true; ; first = false {
+		end := strings.IndexAny(rest, ".[")
+		if end < 0 {
+			end = len(rest)
+		}
+		name := rest[:end]
+		if name == "" {
+			return path.Empty(), false
+		}
+		if first {
+			if r, ok := f.Rename[name]; ok {
+				name = r
+			}
+			p = path.Root(name)
+		} else {
+			p = p.AtName(name)
+		}
+		rest = rest[end:]
+		for strings.HasPrefix(rest, "[") {
+			closing := strings.IndexByte(rest, ']')
+			if closing < 0 {
+				return path.Empty(), false
+			}
+			i, err := strconv.Atoi(rest[1:closing])
+			if err != nil || i < 0 {
+				return path.Empty(), false
+			}
+			p = p.AtListIndex(i)
+			rest = rest[closing+1:]
+		}
+		if rest == "" {
+			return p, true
+		}
+		if rest[0] != '.' || len(rest) == 1 {
+			return path.Empty(), false
+		}
+		rest = rest[1:]
+		if slices.Contains(f.Maps, name) {
+			return p.AtMapKey(rest), true
 		}
 	}
-	if isMap && len(parts) > 1 {
-		return p.AtMapKey(strings.Join(parts[1:], ".")), true
-	}
-	for _, seg := range parts[1:] {
-		p = p.AtName(seg)
-	}
-	return p, true
 }
 
 // AddError turns an error from the client into diagnostics. action says

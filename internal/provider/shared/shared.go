@@ -4,9 +4,11 @@
 package shared
 
 import (
+	"context"
 	"fmt"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/client"
@@ -41,4 +43,23 @@ func FromProviderData(data any, diags *diag.Diagnostics) *ProviderData {
 		return nil
 	}
 	return pd
+}
+
+// DataSourceBase is the Metadata and Configure every data source shares;
+// a data source embeds it and reads the configured provider with Data.
+type DataSourceBase struct {
+	// TypeName is the suffix after the provider's name ("_environment").
+	TypeName string
+	data     *ProviderData
+}
+
+// Data is the configured provider, nil before Configure.
+func (b *DataSourceBase) Data() *ProviderData { return b.data }
+
+func (b *DataSourceBase) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + b.TypeName
+}
+
+func (b *DataSourceBase) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	b.data = FromProviderData(req.ProviderData, &resp.Diagnostics)
 }

@@ -16,7 +16,8 @@ func TimeoutsAttribute(ctx context.Context, opts timeouts.Opts) schema.Attribute
 	if !ok {
 		panic("timeouts.Attributes no longer returns a SingleNestedAttribute")
 	}
-	attr.Description = "How long to wait for the control plane's operations, as Go durations such as `\"30s\"` or `\"45m\"`. On timeout the operation goes on in the control plane and the error says so."
+	attr.Description = ""
+	attr.MarkdownDescription = "How long to wait for the control plane's operations, as Go durations such as `\"30s\"` or `\"45m\"`. On timeout the operation goes on in the control plane and the error says so."
 	defaults := map[string]string{
 		"create": DefaultCreateTimeout.String(),
 		"read":   DefaultReadTimeout.String(),
@@ -28,7 +29,8 @@ func TimeoutsAttribute(ctx context.Context, opts timeouts.Opts) schema.Attribute
 		if !ok {
 			continue
 		}
-		s.Description = fmt.Sprintf("Time allowed for %s operations. Default `%s`.", name, defaults[name])
+		s.Description = "" // the module's own, with Markdown in plain text
+		s.MarkdownDescription = fmt.Sprintf("Time allowed for %s operations. Default `%s`.", name, defaults[name])
 		attr.Attributes[name] = s
 	}
 	return attr

@@ -1,33 +1,30 @@
 package validators
 
 import (
-	"regexp"
-
 	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+
+	"github.com/openclaw/terraform-provider-openclaw/internal/api"
 )
 
-// The control plane's naming rules, checked at plan time by every family.
-var (
-	dnsLabel = regexp.MustCompile(`^[a-z]([-a-z0-9]*[a-z0-9])?$`)
-	labelKey = regexp.MustCompile(`^[a-z][a-z0-9_./-]{0,62}$`)
-)
+// The control plane's naming rules (internal/api/rules.go), checked at plan
+// time by every family.
 
-// Name accepts resource names: DNS labels of at most 40 characters.
+// Name accepts resource names: DNS labels of at most api.MaxNameLen characters.
 func Name() []validator.String {
 	return []validator.String{
-		stringvalidator.LengthBetween(1, 40),
-		stringvalidator.RegexMatches(dnsLabel, "must be a DNS label: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen"),
+		stringvalidator.LengthBetween(1, api.MaxNameLen),
+		stringvalidator.RegexMatches(api.NamePattern, api.NameRule),
 	}
 }
 
-// Labels accepts up to 64 labels with keys of [a-z0-9_./-] starting with a
-// letter (at most 63 characters) and values of at most 255 characters.
+// Labels accepts up to api.MaxLabels labels with keys of [a-z0-9_./-]
+// starting with a letter and values of at most api.MaxLabelValueLen characters.
 func Labels() []validator.Map {
 	return []validator.Map{
-		mapvalidator.SizeAtMost(64),
-		mapvalidator.KeysAre(stringvalidator.RegexMatches(labelKey, "label keys are 1-63 characters of lowercase letters, digits, '_', '.', '-' and '/', starting with a letter")),
-		mapvalidator.ValueStringsAre(stringvalidator.LengthAtMost(255)),
+		mapvalidator.SizeAtMost(api.MaxLabels),
+		mapvalidator.KeysAre(stringvalidator.RegexMatches(api.LabelKeyPattern, api.LabelKeyRule)),
+		mapvalidator.ValueStringsAre(stringvalidator.LengthAtMost(api.MaxLabelValueLen)),
 	}
 }
