@@ -14,6 +14,7 @@ import (
 	"github.com/openclaw/terraform-provider-openclaw/internal/api"
 	"github.com/openclaw/terraform-provider-openclaw/internal/api/apitest"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/keys"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/server"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store/pgtest"
 )
 
@@ -125,25 +126,6 @@ func (c *cp) power(t testing.TB, envID string, body api.PowerRequest) api.Operat
 	return decode[api.Operation](t, r)
 }
 
-// testClock is real time moved by an offset: operations keep progressing
-// while a test jumps across schedule edges.
-type testClock struct {
-	mu  sync.Mutex
-	off time.Duration
-}
-
-func (k *testClock) Now() time.Time {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	return time.Now().UTC().Add(k.off)
-}
-
-func (k *testClock) Set(t time.Time) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.off = time.Until(t)
-}
-
 func at(s string) time.Time {
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
@@ -153,9 +135,11 @@ func at(s string) time.Time {
 }
 
 // startTicking starts a control plane whose clock reads now and runs on.
-func startTicking(t *testing.T, now string) (*cp, *testClock) {
+// Its clock is the --sim-clock one: real time moved by an offset, so
+// operations keep progressing while a test jumps across schedule edges.
+func startTicking(t *testing.T, now string) (*cp, *server.SimClock) {
 	t.Helper()
-	clk := &testClock{}
+	clk := server.NewSimClock()
 	clk.Set(at(now))
 	admin, err := keys.Generate()
 	if err != nil {
@@ -472,7 +456,7 @@ func TestSchedulerCatchesUpAfterRestart(t *testing.T) {
 // hard as they can: each transition is executed once.
 func TestSchedulerReplicasRunEachTransitionOnce(t *testing.T) {
 	dsn := pgtest.FreshDatabase(t)
-	clk := &testClock{}
+	clk := server.NewSimClock()
 	clk.Set(at("2026-12-07T18:59:00Z"))
 	key, _ := keys.Generate()
 	encKey := "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="

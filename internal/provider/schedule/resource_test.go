@@ -3,7 +3,6 @@ package schedule_test
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,38 +16,28 @@ import (
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/api"
 	"github.com/openclaw/terraform-provider-openclaw/internal/client"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/server"
 	"github.com/openclaw/terraform-provider-openclaw/internal/provider/acctest"
 )
 
 const sched = "openclaw_shutdown_schedule.test"
 
-// clock is real time moved by an offset: the control plane's operations
-// keep running while a test jumps across a schedule's edges.
-type clock struct {
-	mu  sync.Mutex
-	off time.Duration
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return time.Now().UTC().Add(c.off)
-}
-
-func (c *clock) set(s string) {
+// at parses an RFC 3339 time.
+func at(s string) time.Time {
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
 		panic(err)
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.off = time.Until(t)
+	return t
 }
 
-func startAt(t *testing.T, now string) (*acctest.ControlPlane, *clock) {
+// startAt starts a control plane on a --sim-clock clock reading now: real
+// time moved by an offset, so its operations keep running while a test
+// jumps across a schedule's edges.
+func startAt(t *testing.T, now string) (*acctest.ControlPlane, *server.SimClock) {
 	t.Helper()
-	clk := &clock{}
-	clk.set(now)
+	clk := server.NewSimClock()
+	clk.Set(at(now))
 	cp := acctest.Start(t, acctest.Options{Now: clk.Now})
 	cp.RequireInProcess(t)
 	return cp, clk
@@ -224,7 +213,7 @@ resource "openclaw_gpu_pool" "test" {
 			},
 			{
 				PreConfig: func() {
-					clk.set("2026-12-07T19:00:05Z")
+					clk.Set(at("2026-12-07T19:00:05Z"))
 					waitForPower(t, cp, env, api.PowerOff)
 				},
 				Config: config,
@@ -242,7 +231,7 @@ resource "openclaw_gpu_pool" "test" {
 			},
 			{
 				PreConfig: func() {
-					clk.set("2026-12-08T08:00:05Z")
+					clk.Set(at("2026-12-08T08:00:05Z"))
 					waitForPower(t, cp, env, api.PowerOn)
 				},
 				Config: config,
