@@ -30,6 +30,10 @@ const (
 // (a control plane that was down) it is recorded as a catch-up.
 const lateAfter = time.Minute
 
+// catchUpWindow is how far back a tick looks for transitions directly;
+// beyond it (a long outage) it asks the schedule for its latest one.
+const catchUpWindow = 14 * 24 * time.Hour
+
 type scheduler struct {
 	s      *Server
 	poll   time.Duration
@@ -210,22 +214,35 @@ func (s *Server) runSchedule(ctx context.Context, id string) (bool, error) {
 // once; continuous enforcement re-applies the state whenever it differs and
 // nothing else is in flight.
 func decideRun(c *schedule.Schedule, sp schedSpec, now, from time.Time, latest *store.ScheduleRun, env envStatus, busy bool) *dueRun {
-	prev, hasPrev := c.Prev(now)
-	edge := func() *dueRun {
-		trigger := triggerTransition
-		if now.Sub(prev.At) > lateAfter {
-			trigger = triggerCatchUp
+	fresh := latest == nil || latest.At.Before(from)
+	// Only transitions after the last run (or after from) can be due; look
+	// at the recent ones first, so a tick costs little however old the
+	// schedule is.
+	lower := from
+	if !fresh && latest.At.After(lower) {
+		lower = latest.At
+	}
+	var edge *schedule.Transition
+	recent := lower
+	if floor := now.Add(-catchUpWindow); floor.After(recent) {
+		recent = floor
+	}
+	if ts := c.Between(recent, now); len(ts) > 0 {
+		edge = &ts[len(ts)-1]
+	} else if recent.After(lower) {
+		if p, ok := c.Prev(now); ok && p.At.After(lower) {
+			edge = &p
 		}
-		return &dueRun{at: prev.At, action: prev.Action, trigger: trigger}
 	}
 	switch {
-	case latest == nil || latest.At.Before(from):
-		if hasPrev && prev.At.After(from) {
-			return edge()
+	case edge != nil:
+		trigger := triggerTransition
+		if now.Sub(edge.At) > lateAfter {
+			trigger = triggerCatchUp
 		}
+		return &dueRun{at: edge.At, action: edge.Action, trigger: trigger}
+	case fresh:
 		return &dueRun{at: from, action: actionFor(c.StateAt(now)), trigger: triggerInitial}
-	case hasPrev && prev.At.After(latest.At):
-		return edge()
 	case latest.Trigger == triggerEnforce && now.Sub(latest.At) < lateAfter:
 		// A failed enforcement is retried after a pause, not every tick.
 		return nil
