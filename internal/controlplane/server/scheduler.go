@@ -109,6 +109,11 @@ type dueRun struct {
 // runSchedule decides and records the due run of one schedule, reporting
 // whether it started an operation.
 func (s *Server) runSchedule(ctx context.Context, id string) (bool, error) {
+	// Most ticks owe nothing: decide without a transaction first, and only
+	// take the lock (a write transaction on SQLite) when a run is due.
+	if d, err := s.dueFor(ctx, s.store, id); err != nil || d == nil {
+		return false, err
+	}
 	started := false
 	var run *store.ScheduleRun
 	err := s.store.InTx(ctx, func(tx store.Tx) error {
@@ -116,72 +121,20 @@ func (s *Server) runSchedule(ctx context.Context, id string) (bool, error) {
 		if err := tx.Lock(ctx, "shutdown-schedule:"+id); err != nil {
 			return err
 		}
-		res, err := tx.GetResource(ctx, store.KindShutdownSchedule, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil
-		}
-		if err != nil {
+		d, err := s.dueFor(ctx, tx, id)
+		if err != nil || d == nil {
 			return err
 		}
-		var sp schedSpec
-		var st schedStatus
-		if err := json.Unmarshal(res.Spec, &sp); err != nil {
-			return err
-		}
-		if err := json.Unmarshal(res.Status, &st); err != nil {
-			return err
-		}
-		if !sp.Enabled {
-			return nil
-		}
-		c, err := schedule.Compile(sp.timetable())
-		if err != nil {
-			return fmt.Errorf("stored schedule no longer compiles: %w", err)
-		}
-		env, err := tx.GetResource(ctx, store.KindEnvironment, res.ParentID)
-		if err != nil {
-			return err
-		}
-		envSp, envSt, err := envPower(env)
-		if err != nil {
-			return err
-		}
-		if envSt.Status == api.EnvStatusDeleting {
-			return nil
-		}
-		now := s.now()
-		// Stored times have microseconds: compare like with like.
-		from := st.AppliesFrom.Truncate(time.Microsecond)
-		if o := envSt.PowerOverride; o != nil {
-			if now.Before(o.Until) {
-				return nil // an operator holds it until then
-			}
-			if o.Until.After(from) {
-				from = o.Until.Truncate(time.Microsecond) // then the schedule takes over again
-			}
-		}
-		latest, err := tx.LatestScheduleRun(ctx, id)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-		active, err := tx.ListActiveOperations(ctx, env.ID)
-		if err != nil {
-			return err
-		}
-		due := decideRun(c, sp, now, from, latest, envSt, len(active) > 0)
-		if due == nil {
-			return nil
-		}
-		run = &store.ScheduleRun{ID: newID("run"), ScheduleID: id, At: due.at, Action: due.action, Trigger: due.trigger, CreatedAt: now}
+		run = &store.ScheduleRun{ID: newID("run"), ScheduleID: id, At: d.at, Action: d.action, Trigger: d.trigger, CreatedAt: d.now}
 		switch {
-		case due.action == schedule.ActionStart && envSp.DesiredState == api.DesiredStopped:
+		case d.action == schedule.ActionStart && d.envSpec.DesiredState == api.DesiredStopped:
 			run.Outcome, run.Detail = api.RunSkipped, "desired_state is stopped: a schedule never starts it"
-		case envSt.Status == api.EnvStatusFailed:
+		case d.envStatus.Status == api.EnvStatusFailed:
 			run.Outcome, run.Detail = api.RunSkipped, "the environment is failed; apply its configuration to repair it"
 		default:
-			op := s.newOperation(opEnvironmentPower, store.KindEnvironment, env.ID)
-			op.Message = fmt.Sprintf("queued by shutdown schedule %s (%s)", res.Name, due.trigger)
-			op.Payload = mustJSON(powerPayload{Action: due.action, Source: powerBySchedule, DrainTimeout: sp.drain()})
+			op := s.newOperation(opEnvironmentPower, store.KindEnvironment, d.env.ID)
+			op.Message = fmt.Sprintf("queued by shutdown schedule %s (%s)", d.res.Name, d.trigger)
+			op.Payload = mustJSON(powerPayload{Action: d.action, Source: powerBySchedule, DrainTimeout: d.spec.drain()})
 			if err := tx.CreateOperation(ctx, op); err != nil {
 				return err
 			}
@@ -205,6 +158,77 @@ func (s *Server) runSchedule(ctx context.Context, id string) (bool, error) {
 	}
 	s.auditSystem(ctx, "scheduler "+run.Action+" ("+run.Trigger+")", store.KindShutdownSchedule, id, detail)
 	return started, nil
+}
+
+// decision is a due run and what it was decided on.
+type decision struct {
+	dueRun
+	now       time.Time
+	res, env  *store.Resource
+	spec      schedSpec
+	envSpec   envSpec
+	envStatus envStatus
+}
+
+// dueFor reads a schedule and its environment through tx and decides the
+// run it owes now, or nil.
+func (s *Server) dueFor(ctx context.Context, tx store.Tx, id string) (*decision, error) {
+	res, err := tx.GetResource(ctx, store.KindShutdownSchedule, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	d := &decision{res: res}
+	var st schedStatus
+	if err := json.Unmarshal(res.Spec, &d.spec); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(res.Status, &st); err != nil {
+		return nil, err
+	}
+	if !d.spec.Enabled {
+		return nil, nil
+	}
+	c, err := schedule.Compile(d.spec.timetable())
+	if err != nil {
+		return nil, fmt.Errorf("stored schedule no longer compiles: %w", err)
+	}
+	if d.env, err = tx.GetResource(ctx, store.KindEnvironment, res.ParentID); err != nil {
+		return nil, err
+	}
+	if d.envSpec, d.envStatus, err = envPower(d.env); err != nil {
+		return nil, err
+	}
+	if d.envStatus.Status == api.EnvStatusDeleting {
+		return nil, nil
+	}
+	d.now = s.now()
+	// Stored times have microseconds: compare like with like.
+	from := st.AppliesFrom.Truncate(time.Microsecond)
+	if o := d.envStatus.PowerOverride; o != nil {
+		if d.now.Before(o.Until) {
+			return nil, nil // an operator holds it until then
+		}
+		if o.Until.After(from) {
+			from = o.Until.Truncate(time.Microsecond) // then the schedule takes over again
+		}
+	}
+	latest, err := tx.LatestScheduleRun(ctx, id)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	active, err := tx.ListActiveOperations(ctx, d.env.ID)
+	if err != nil {
+		return nil, err
+	}
+	due := decideRun(c, d.spec, d.now, from, latest, d.envStatus, len(active) > 0)
+	if due == nil {
+		return nil, nil
+	}
+	d.dueRun = *due
+	return d, nil
 }
 
 // decideRun is the scheduler's rule. Only the latest transition at or

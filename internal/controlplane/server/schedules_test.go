@@ -3,7 +3,9 @@ package server_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +15,8 @@ import (
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/api"
 	"github.com/openclaw/terraform-provider-openclaw/internal/api/apitest"
+	"github.com/openclaw/terraform-provider-openclaw/internal/client"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/keys"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/server"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store/pgtest"
@@ -583,5 +587,51 @@ func TestSchedulerReEnabledScheduleAppliesItsStateOnce(t *testing.T) {
 	}
 	if runs := c.runs(t, s.ID); len(runs) != 1 {
 		t.Fatalf("the current state was applied %d times, want once", len(runs))
+	}
+}
+
+// BenchmarkSchedulerTick: one scheduler pass over 100 enabled schedules on
+// SQLite with nothing due (the steady state of every poll, on every replica).
+func BenchmarkSchedulerTick(b *testing.B) {
+	admin, _ := keys.Generate()
+	dir := b.TempDir()
+	opts := harnessOptions(dir, admin)
+	opts.PollInterval = time.Hour // only the benchmark ticks
+	ctx, cancel := context.WithCancel(context.Background())
+	app, err := controlplane.Open(ctx, opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewServer(app.Server.Handler())
+	app.Server.Start(ctx)
+	b.Cleanup(func() { srv.Close(); cancel(); app.Close() })
+	c, err := client.New(client.Config{Endpoint: srv.URL, APIKey: admin})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range 100 {
+		op, err := c.CreateEnvironment(ctx, api.EnvironmentCreate{Name: fmt.Sprintf("tick-%d", i), Region: "us-east"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := c.WaitForOperation(ctx, op); err != nil {
+			b.Fatal(err)
+		}
+		body := officeHours(op.TargetID)
+		body.Windows[0].Days = []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
+		body.Windows[0].Start, body.Windows[0].Stop = "00:00", "24:00"
+		if _, err := c.CreateShutdownSchedule(ctx, body); err != nil {
+			b.Fatal(err)
+		}
+	}
+	// The initial runs.
+	if err := app.Server.RunSchedules(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if err := app.Server.RunSchedules(ctx); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
