@@ -42,9 +42,10 @@ const (
 	EnvRequestTimeout = "OPENCLAW_REQUEST_TIMEOUT"
 )
 
+// The defaults are the client's: one set for both.
 const (
-	defaultMaxRetries     = 5
-	defaultRequestTimeout = 60 * time.Second
+	defaultMaxRetries     = client.DefaultMaxRetries
+	defaultRequestTimeout = client.DefaultRequestTimeout
 )
 
 var (

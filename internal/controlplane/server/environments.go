@@ -314,7 +314,7 @@ func (s *Server) environmentView(ctx context.Context, tx store.Tx, res *store.Re
 	if err := json.Unmarshal(res.Status, &st); err != nil {
 		return api.Environment{}, fmt.Errorf("decode status of %s: %w", res.ID, err)
 	}
-	secrets, err := tx.ListSecrets(ctx, res.ID)
+	secrets, err := s.secretInfos(ctx, tx, res.ID)
 	if err != nil {
 		return api.Environment{}, err
 	}

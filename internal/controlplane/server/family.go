@@ -209,9 +209,9 @@ func (s *Server) beginDelete(r *http.Request, p *principal, f *family) (*store.R
 }
 
 // childFamilies are the families that hang under kind and go with it.
-func childFamilies(kind string) []*family {
+func (s *Server) childFamilies(kind string) []*family {
 	var out []*family
-	for _, f := range families {
+	for _, f := range s.families {
 		if f.parent == kind && !f.outlivesParent {
 			out = append(out, f)
 		}
@@ -242,7 +242,7 @@ func (s *Server) childrenOf(ctx context.Context, f *family, parentID string) ([]
 // go with it, naming each by kind, name and ID.
 func (s *Server) guardChildren(ctx context.Context, f *family, parent *store.Resource) error {
 	var groups []string
-	for _, cf := range childFamilies(f.kind) {
+	for _, cf := range s.childFamilies(f.kind) {
 		kids, err := s.childrenOf(ctx, cf, parent.ID)
 		if err != nil {
 			return err
@@ -265,7 +265,7 @@ func (s *Server) guardChildren(ctx context.Context, f *family, parent *store.Res
 
 // cascadeChildren deletes the children that go with a deleted parent.
 func (s *Server) cascadeChildren(ctx context.Context, f *family, parentID string) error {
-	for _, cf := range childFamilies(f.kind) {
+	for _, cf := range s.childFamilies(f.kind) {
 		kids, err := s.childrenOf(ctx, cf, parentID)
 		if err != nil {
 			return err

@@ -18,9 +18,7 @@ func TestChildFamilies(t *testing.T) {
 	ctx := t.Context()
 	widgets := &family{kind: "widget", noun: "widget", parent: store.KindEnvironment}
 	keepsakes := &family{kind: "keepsake", noun: "keepsake", parent: store.KindEnvironment, outlivesParent: true}
-	saved := families
-	families = append(append([]*family{}, families...), widgets, keepsakes)
-	t.Cleanup(func() { families = saved })
+	s.families = append(append([]*family{}, families...), widgets, keepsakes)
 
 	now := time.Now()
 	put := func(kind, id, parent, name string) {

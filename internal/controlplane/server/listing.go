@@ -66,8 +66,9 @@ func listPage[T any](s *Server, w http.ResponseWriter, r *http.Request, f store.
 		return pageError(err)
 	}
 	out := api.List[T]{Items: make([]T, 0, len(items)), NextPageToken: next}
+	ctx := withPageSecrets(r.Context(), items)
 	for _, res := range items {
-		v, err := view(r.Context(), res)
+		v, err := view(ctx, res)
 		if err != nil {
 			return err
 		}

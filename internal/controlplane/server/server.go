@@ -80,6 +80,8 @@ type Server struct {
 	handler   http.Handler
 	// patterns are the authenticated routes, in registration order.
 	patterns []string
+	// families are the resource families (families; tests add their own).
+	families []*family
 
 	stop context.CancelFunc
 	wg   sync.WaitGroup
@@ -91,15 +93,15 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("server: Store, Keyring and Simulator are required")
 	}
 	s := &Server{
-		store:   cfg.Store,
-		keyring: cfg.Keyring,
-		sim:     cfg.Simulator,
-		logger:  cfg.Logger,
-		limits:  newLimiter(cfg.RateLimit, cmp.Or(max(cfg.RateBurst, 0), defaultRateBurst)),
-		regions: cfg.Regions,
-		now:     cfg.Now,
-		metrics: newMetrics(),
-
+		store:    cfg.Store,
+		keyring:  cfg.Keyring,
+		sim:      cfg.Simulator,
+		logger:   cfg.Logger,
+		limits:   newLimiter(cfg.RateLimit, cmp.Or(max(cfg.RateBurst, 0), defaultRateBurst)),
+		regions:  cfg.Regions,
+		now:      cfg.Now,
+		metrics:  newMetrics(),
+		families: families,
 		simClock: cfg.SimClock,
 	}
 	if s.now == nil && s.simClock != nil {

@@ -272,8 +272,8 @@ func (r *Resource) ValidateConfig(ctx context.Context, req resource.ValidateConf
 // ModifyPlan checks the plan against the control plane's rules and makes
 // computed values as precise as they can be known before apply.
 func (r *Resource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() {
-		return // destroy
+	if req.Plan.Raw.IsNull() || shared.PlanUnchanged(ctx, req, api.EnvStatusFailed) {
+		return // destroy, or nothing to check
 	}
 	var plan resourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)

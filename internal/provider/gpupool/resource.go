@@ -292,7 +292,7 @@ func (r *Resource) ValidateConfig(ctx context.Context, req resource.ValidateConf
 // the cost estimate in the plan, and keeps computed values that cannot
 // change known.
 func (r *Resource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || r.ProviderData() == nil {
+	if req.Plan.Raw.IsNull() || r.ProviderData() == nil || shared.PlanUnchanged(ctx, req, api.PoolStatusFailed, path.Root("hourly_cost_estimate")) {
 		return
 	}
 	var plan resourceModel

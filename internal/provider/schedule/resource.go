@@ -207,7 +207,8 @@ func (r *Resource) ValidateConfig(ctx context.Context, req resource.ValidateConf
 // ModifyPlan puts running_hours_per_week in the plan, computed by the same
 // code as the control plane's figure.
 func (r *Resource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() {
+	// Destroy, or nothing changes (the figure is in the state already).
+	if req.Plan.Raw.IsNull() || req.Plan.Raw.Equal(req.State.Raw) {
 		return
 	}
 	var plan resourceModel

@@ -1,10 +1,13 @@
 package shared
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -99,5 +102,27 @@ func TestLabelsFromAPI(t *testing.T) {
 	m, _ := StringMap(ctx, some)
 	if m["team"] != "a" || len(m) != 1 {
 		t.Errorf("labels round trip = %v", m)
+	}
+}
+
+type fakeModel struct{ id string }
+
+func (m *fakeModel) Identity() (id, name, etag string) { return m.id, "n", "1" }
+func (m *fakeModel) TimeoutsValue() timeouts.Value     { return timeouts.Value{} }
+
+// TestReadIntoSaysWhenTheResourceIsGone: a resource gone when read back
+// after its change is an error that says so, not an empty result.
+func TestReadIntoSaysWhenTheResourceIsGone(t *testing.T) {
+	l := &Lifecycle[fakeModel, *fakeModel, api.Environment]{
+		Noun: "environment",
+		ReadAPI: func(context.Context, *client.Client, string) (*api.Environment, error) {
+			return nil, fmt.Errorf("GET /v1/environments/env_1: %w", client.ErrNotFound)
+		},
+	}
+	l.data = &ProviderData{}
+	var diags diag.Diagnostics
+	l.readInto(t.Context(), "env_1", "created", &fakeModel{}, &diags)
+	if !diags.HasError() || diags[0].Summary() != "Environment disappeared" || !strings.Contains(diags[0].Detail(), "env_1 was created") {
+		t.Errorf("diagnostics %v", diags)
 	}
 }
