@@ -19,7 +19,7 @@ var desc = map[string]string{
 	"secrets_wo_version":  "Version of `secrets_wo`. Terraform cannot see changes to write-only values, so the secrets are sent on create and whenever this number changes. Required with `secrets_wo`.",
 	"secret_names":        "Names of the secrets the control plane holds for the environment (values are never readable).",
 	"status":              "Lifecycle status: `provisioning`, `running`, `updating`, `stopping`, `stopped`, `deleting` or `failed`. A `failed` environment is retried by the next apply.",
-	"power_state":         "Whether the gateway is actually powered: `on` or `off`. Follows `desired_state` once a change has been applied.",
+	"power_state":         "Whether the gateway is actually powered: `on` or `off`. Follows `desired_state` once a change has been applied; a shutdown schedule (`openclaw_shutdown_schedule`) or a manual power action turns it off and on without touching `desired_state`, so that is never a plan diff.",
 	"gateway_url":         "URL of the gateway's HTTP and WebSocket API (port 18789), including the OpenAI-compatible `/v1/chat/completions`.",
 	"etag":                "The control plane's version of the environment's configuration. Sent back on every change, so a concurrent change made elsewhere is detected rather than overwritten.",
 	"created_at":          "When the environment was created (RFC 3339).",
