@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	_ "time/tzdata" // the provider runs on machines without a zoneinfo database
 
@@ -136,12 +137,22 @@ func LoadZone(name string) (*time.Location, error) {
 	if strings.HasSuffix(strings.ToLower(name), " standard time") {
 		return nil, fmt.Errorf("%q looks like a Windows time zone name; use the IANA name of the place, such as Europe/Berlin", name)
 	}
+	if loc, ok := zones.Load(name); ok {
+		return loc.(*time.Location), nil
+	}
 	loc, err := time.LoadLocation(name)
+	if err == nil {
+		zones.Store(name, loc)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("unknown time zone %q: name an IANA time zone such as Europe/Berlin, America/New_York or Asia/Kolkata (names are case-sensitive)", name)
 	}
 	return loc, nil
 }
+
+// zones caches loaded time zones: the scheduler compiles every schedule on
+// every tick, and loading a zone parses the embedded database.
+var zones sync.Map
 
 var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow)
 

@@ -79,7 +79,7 @@ func (s *Server) RunSchedules(ctx context.Context) error {
 			return err
 		}
 		for _, res := range items {
-			ok, err := s.runSchedule(ctx, res.ID)
+			ok, err := s.runSchedule(ctx, res)
 			if err != nil {
 				if ctx.Err() != nil {
 					return err
@@ -108,10 +108,12 @@ type dueRun struct {
 
 // runSchedule decides and records the due run of one schedule, reporting
 // whether it started an operation.
-func (s *Server) runSchedule(ctx context.Context, id string) (bool, error) {
-	// Most ticks owe nothing: decide without a transaction first, and only
-	// take the lock (a write transaction on SQLite) when a run is due.
-	if d, err := s.dueFor(ctx, s.store, id); err != nil || d == nil {
+func (s *Server) runSchedule(ctx context.Context, listed *store.Resource) (bool, error) {
+	id := listed.ID
+	// Most ticks owe nothing: decide on the listed schedule without a
+	// transaction first, and only take the lock (a write transaction on
+	// SQLite) and read everything again when a run is due.
+	if d, err := s.dueFor(ctx, s.store, id, listed); err != nil || d == nil {
 		return false, err
 	}
 	started := false
@@ -121,7 +123,7 @@ func (s *Server) runSchedule(ctx context.Context, id string) (bool, error) {
 		if err := tx.Lock(ctx, "shutdown-schedule:"+id); err != nil {
 			return err
 		}
-		d, err := s.dueFor(ctx, tx, id)
+		d, err := s.dueFor(ctx, tx, id, nil)
 		if err != nil || d == nil {
 			return err
 		}
@@ -170,15 +172,18 @@ type decision struct {
 	envStatus envStatus
 }
 
-// dueFor reads a schedule and its environment through tx and decides the
-// run it owes now, or nil.
-func (s *Server) dueFor(ctx context.Context, tx store.Tx, id string) (*decision, error) {
-	res, err := tx.GetResource(ctx, store.KindShutdownSchedule, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
+// dueFor reads a schedule (unless given) and its environment through tx
+// and decides the run it owes now, or nil.
+func (s *Server) dueFor(ctx context.Context, tx store.Tx, id string, res *store.Resource) (*decision, error) {
+	if res == nil {
+		var err error
+		res, err = tx.GetResource(ctx, store.KindShutdownSchedule, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
 	d := &decision{res: res}
 	var st schedStatus
