@@ -286,7 +286,7 @@ func scheduleRuleCases() map[string][]ruleCase {
 	str(k+"start_cron", crons, func(sp *sched.Spec, _ *settings, v string) {
 		sp.Windows, sp.StopCron, sp.StartCron = nil, "0 19 * * *", v
 	})
-	str(k+"exceptions.from", []string{"2026-12-24", "2026-12-20T10:00:00Z", "2026-12-24T10:00:00+01:00", "24.12.2026", "2026-13-01", "2026-12-24 10:00"},
+	str(k+"exceptions.from", []string{"2026-12-24", "2026-12-20T10:00:00Z", "2026-12-24T10:00:00+01:00", "2026-12-24T10:00", "2026-12-24T10:00:30", "24.12.2026", "2026-13-01", "2026-12-24 10:00"},
 		func(sp *sched.Spec, _ *settings, v string) { sp.Exceptions[0].From = v })
 	str(k+"exceptions.until", []string{"2026-12-26", "2027-01-01T00:00:00Z", "tomorrow", "2026-02-30"},
 		func(sp *sched.Spec, _ *settings, v string) { sp.Exceptions[0].Until = v })

@@ -43,7 +43,8 @@ type Window struct {
 }
 
 // Exception forces State (running or stopped) from From until Until: dates
-// (YYYY-MM-DD, Until inclusive) or RFC 3339 timestamps (Until exclusive).
+// (YYYY-MM-DD, Until inclusive), wall times in the zone (YYYY-MM-DDTHH:MM)
+// or RFC 3339 timestamps (both exclusive as Until).
 type Exception struct {
 	From   string `json:"from"`
 	Until  string `json:"until"`
@@ -189,7 +190,8 @@ func ValidateState(v string) error {
 const dateLayout = "2006-01-02"
 
 // ParseBound parses an exception bound: a date (YYYY-MM-DD, midnight in loc;
-// for until the end of that day) or an RFC 3339 timestamp.
+// for until the end of that day), a wall time in loc (YYYY-MM-DDTHH:MM,
+// whole minutes) or an RFC 3339 timestamp.
 func ParseBound(v string, loc *time.Location, until bool) (time.Time, error) {
 	if d, err := time.ParseInLocation(dateLayout, v, time.UTC); err == nil {
 		if until {
@@ -197,9 +199,15 @@ func ParseBound(v string, loc *time.Location, until bool) (time.Time, error) {
 		}
 		return resolve(d.Year(), d.Month(), d.Day(), 0, loc), nil
 	}
+	// A wall time without offset is in loc, by the same DST rules as windows.
+	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05"} {
+		if w, err := time.ParseInLocation(layout, v, time.UTC); err == nil && w.Second() == 0 {
+			return resolve(w.Year(), w.Month(), w.Day(), w.Hour()*60+w.Minute(), loc), nil
+		}
+	}
 	t, err := time.Parse(time.RFC3339, v)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("must be a date (YYYY-MM-DD) or an RFC 3339 timestamp (2026-12-24T18:00:00+01:00), got %q", v)
+		return time.Time{}, fmt.Errorf("must be a date (YYYY-MM-DD), a wall time in time_zone (2026-12-24T18:00) or an RFC 3339 timestamp (2026-12-24T18:00:00+01:00), got %q", v)
 	}
 	return t, nil
 }

@@ -202,6 +202,18 @@ func TestStateAt(t *testing.T) {
 			t.Errorf("StateAt(%s) = %s, want %s", at, got, want)
 		}
 	}
+	// A wall time without offset is in the schedule's zone.
+	launch := mustCompile(t, Spec{TimeZone: "Europe/Berlin", Windows: []Window{{Days: weekdays, Start: "08:00", Stop: "19:00"}},
+		Exceptions: []Exception{{From: "2026-12-07T19:00", Until: "2026-12-07T23:30", State: Running}}})
+	for at, want := range map[string]string{
+		"2026-12-07T18:30:00Z": Running, // 19:30 in Berlin: kept up
+		"2026-12-07T22:29:59Z": Running,
+		"2026-12-07T22:30:00Z": Stopped, // 23:30 in Berlin: until is exclusive
+	} {
+		if got := launch.StateAt(utc(at)); got != want {
+			t.Errorf("launch StateAt(%s) = %s, want %s", at, got, want)
+		}
+	}
 	cron := mustCompile(t, Spec{TimeZone: "UTC", StartCron: "0 8 * * 1-5", StopCron: "0 19 * * 1-5"})
 	if got := cron.StateAt(utc("2026-12-05T12:00:00Z")); got != Stopped {
 		t.Errorf("cron StateAt(Saturday) = %s, want stopped", got)

@@ -17,8 +17,8 @@ var desc = map[string]string{
 	"start_cron":   "5-field cron expression (minute hour day-of-month month day-of-week, robfig/cron syntax) for the starts, such as `\"0 8 * * 1-5\"`, in `time_zone`. May be absent for a stop-only schedule. Conflicts with `windows`.",
 	"stop_cron":    "5-field cron expression for the stops, such as `\"0 19 * * 1-5\"`, in `time_zone`. May be absent. Conflicts with `windows`.",
 	"exceptions":   "Periods that force a state over the windows or cron: holidays stay `stopped`, a launch weekend stays `running`. When exceptions overlap, the later one in the list wins. Past exceptions stay valid.",
-	"exc_from":     "Start of the exception: a date `YYYY-MM-DD` (midnight in `time_zone`) or an RFC 3339 timestamp.",
-	"exc_until":    "End of the exception: a date `YYYY-MM-DD` (inclusive: through the end of that day in `time_zone`) or an RFC 3339 timestamp (exclusive). Not before `from`.",
+	"exc_from":     "Start of the exception: a date `YYYY-MM-DD` (midnight in `time_zone`), a wall time in `time_zone` (`2026-12-24T18:00`) or an RFC 3339 timestamp.",
+	"exc_until":    "End of the exception: a date `YYYY-MM-DD` (inclusive: through the end of that day in `time_zone`), or a wall time in `time_zone` or an RFC 3339 timestamp (both exclusive). Not before `from`.",
 	"exc_state":    "`stopped` or `running`.",
 	"exc_reason":   "Why, for people reading the schedule.",
 	"enforcement": "`transitions` (default): act only at window edges, so someone who starts a stopped environment by hand keeps it until the next scheduled stop. " +

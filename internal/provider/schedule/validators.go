@@ -47,7 +47,7 @@ var (
 	stopCheck  = check{"a time HH:MM from 00:00 to 24:00", func(v string) error { _, err := sched.ParseClock(v, true); return err }}
 	cronCheck  = check{"a 5-field cron expression", func(v string) error { _, err := sched.ParseCron(v); return err }}
 	stateCheck = check{"running or stopped", sched.ValidateState}
-	boundCheck = check{"a date YYYY-MM-DD or an RFC 3339 timestamp", func(v string) error {
+	boundCheck = check{"a date YYYY-MM-DD, a wall time YYYY-MM-DDTHH:MM or an RFC 3339 timestamp", func(v string) error {
 		_, err := sched.ParseBound(v, time.UTC, false)
 		return err
 	}}
