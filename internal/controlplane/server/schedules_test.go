@@ -233,6 +233,10 @@ func TestShutdownScheduleLifecycle(t *testing.T) {
 		t.Errorf("environment_id change: %+v", p)
 	}
 
+	// The environment is not deleted under its schedule, unless cascading.
+	if p := wantProblem(t, del(t, c, env.ID, ""), http.StatusConflict, api.CodeConflict); !strings.Contains(p.Detail, s.ID) {
+		t.Errorf("the deletion guard does not name the schedule: %s", p.Detail)
+	}
 	r = c.do(t, req{method: http.MethodDelete, path: path, key: c.admin})
 	wantStatus(t, r, http.StatusNoContent)
 	wantProblem(t, c.get(t, c.admin, path), http.StatusNotFound, api.CodeNotFound)
