@@ -282,7 +282,9 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 	}
 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return resp, newAPIError(method, path, resp, data)
+		e := newAPIError(method, path, resp, data)
+		e.Attempts = int(st.attempts.Load())
+		return resp, e
 	}
 	if out != nil && len(bytes.TrimSpace(data)) > 0 {
 		if err := json.Unmarshal(data, out); err != nil {

@@ -69,6 +69,7 @@ type providerModel struct {
 	APIKey         types.String `tfsdk:"api_key"`
 	MaxRetries     types.Int64  `tfsdk:"max_retries"`
 	RequestTimeout types.String `tfsdk:"request_timeout"`
+	SkipCredCheck  types.Bool   `tfsdk:"skip_credentials_validation"`
 }
 
 func (p *OpenClawProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -99,6 +100,12 @@ func (p *OpenClawProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 				Optional:            true,
 				MarkdownDescription: fmt.Sprintf("Timeout of each HTTP request, as a Go duration such as `30s` or `2m`. Waiting for an operation is bounded by the resource's `timeouts`, not by this. Falls back to `OPENCLAW_REQUEST_TIMEOUT`; default `%s`.", defaultRequestTimeout),
 				Validators:          []validator.String{validators.Duration(time.Second, 10*time.Minute)},
+			},
+			"skip_credentials_validation": schema.BoolAttribute{
+				Optional: true,
+				MarkdownDescription: "Skip the check of `endpoint` and `api_key` (one `GET /v1/whoami`) made when the provider is configured, for those who must plan without a reachable control plane. " +
+					"Plan-time checks that need the control plane (regions, GPU types, referenced environments) then report a warning instead of running. " +
+					"Falls back to `" + EnvSkipCredentialsValidation + "`; default `false`.",
 			},
 		},
 	}
@@ -156,6 +163,17 @@ func (p *OpenClawProvider) Configure(ctx context.Context, req provider.Configure
 		}
 		timeout = d
 	}
+	skipCheck := false
+	switch raw := os.Getenv(EnvSkipCredentialsValidation); {
+	case !cfg.SkipCredCheck.IsNull() && !cfg.SkipCredCheck.IsUnknown():
+		skipCheck = cfg.SkipCredCheck.ValueBool()
+	case raw != "":
+		b, err := strconv.ParseBool(raw)
+		if err != nil {
+			resp.Diagnostics.AddError("Invalid "+EnvSkipCredentialsValidation, fmt.Sprintf("%s must be true or false, got %q.", EnvSkipCredentialsValidation, raw))
+		}
+		skipCheck = b
+	}
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -164,19 +182,37 @@ func (p *OpenClawProvider) Configure(ctx context.Context, req provider.Configure
 	if retries == 0 {
 		retries = -1 // the client reads 0 as "default"
 	}
-	c, err := client.New(client.Config{
+	clientCfg := client.Config{
 		Endpoint:       endpoint,
 		APIKey:         apiKey,
 		UserAgent:      fmt.Sprintf("terraform-provider-openclaw/%s (+terraform %s)", p.version, req.TerraformVersion),
 		MaxRetries:     retries,
 		RequestTimeout: timeout,
-	})
+	}
+	c, err := client.New(clientCfg)
 	if err != nil {
 		resp.Diagnostics.AddError("Could not configure the OpenClaw client", err.Error())
 		return
 	}
 	tflog.Debug(ctx, "configured OpenClaw client", map[string]any{"endpoint": endpoint, "max_retries": maxRetries, "request_timeout": timeout.String()})
-	data := &shared.ProviderData{Client: c, Caches: shared.NewCaches(c)}
+	data := &shared.ProviderData{Client: c, Caches: shared.NewCaches(c), CredentialsUnchecked: skipCheck}
+	if !skipCheck {
+		// The same client settings with fewer retries than for real work: a
+		// wrong endpoint should fail in seconds, not after the full backoff.
+		checkCfg := clientCfg
+		checkCfg.MaxRetries, checkCfg.RequestTimeout = min(retries, 2), min(timeout, 30*time.Second)
+		check, err := client.New(checkCfg)
+		if err != nil {
+			resp.Diagnostics.AddError("Could not configure the OpenClaw client", err.Error())
+			return
+		}
+		data.Identity = checkCredentials(ctx, check, endpoint, apiKey,
+			source{attr: "endpoint", env: EnvEndpoint, fromEnv: cfg.Endpoint.IsNull()},
+			source{attr: "api_key", env: EnvAPIKey, fromEnv: cfg.APIKey.IsNull()}, time.Now(), &resp.Diagnostics)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+	}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 	resp.EphemeralResourceData = data

@@ -299,11 +299,7 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request, p *princip
 	if req.EnvironmentID != "" {
 		// Another environment is as absent to a bound key as a missing one.
 		if _, err := s.load(r.Context(), p, environments, req.EnvironmentID); err != nil {
-			var ae *apiError
-			if errors.As(err, &ae) && ae.problem.Status == http.StatusNotFound {
-				ae.problem.Errors = []api.FieldError{fieldErr("environment_id", "no environment %q", req.EnvironmentID)}
-			}
-			return err
+			return missingReference(err, "environment_id", req.EnvironmentID)
 		}
 	}
 	// The default lifetime shrinks to fit under the calling key's own end;

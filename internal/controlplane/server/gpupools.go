@@ -118,7 +118,7 @@ func (s *Server) createGPUPool(w http.ResponseWriter, r *http.Request, p *princi
 	// An environment the key may not see is not found, like any other.
 	env, err := s.load(r.Context(), p, environments, req.EnvironmentID)
 	if err != nil {
-		return err
+		return missingReference(err, "environment_id", req.EnvironmentID)
 	}
 	var envSp envSpec
 	if err := json.Unmarshal(env.Spec, &envSp); err != nil {

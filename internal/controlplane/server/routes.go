@@ -111,12 +111,18 @@ func (s *Server) routes() http.Handler {
 	s.route(mux, "DELETE /v1/shutdown-schedules/{id}", s.deleteSchedule)
 	s.route(mux, "GET /v1/shutdown-schedules/{id}/runs", s.listScheduleRuns)
 	s.route(mux, "POST /v1/environments/{id}/power", s.powerEnvironment)
-	if s.simClock != nil {
-		s.route(mux, "POST /v1/simulator/clock", s.setSimClock)
-	}
+	s.route(mux, "POST /v1/simulator/clock", s.setSimClock)
 
-	// Anything else under /v1/ answers a problem, not the mux's plain text.
+	s.route(mux, "GET /v1/whoami", s.whoami)
+
+	// Anything else answers a problem, not the mux's plain text: 405 with
+	// Allow for a known path, 404 otherwise.
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if allow := allowedMethods(mux, r); len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			s.writeProblem(w, r, errorf(http.StatusMethodNotAllowed, api.CodeMethodNotAllowed, "%s %s does not exist; this path accepts %s (see /v1/openapi.yaml)", r.Method, r.URL.Path, strings.Join(allow, ", ")))
+			return
+		}
 		s.writeProblem(w, r, errorf(http.StatusNotFound, api.CodeNotFound, "no such endpoint: %s %s (see /v1/openapi.yaml)", r.Method, r.URL.Path))
 	})
 	return s.observe(s.recoverPanics(mux))

@@ -65,6 +65,13 @@ func init() {
 				return req{method: http.MethodGet, path: "/v1/shutdown-schedules/" + w.schedule(t) + "/runs"}
 			},
 		},
+		"POST /v1/simulator/clock": {
+			scope: api.ScopeAdmin, bound: http.StatusForbidden,
+			request: func(t *testing.T, w *routeWorld) req {
+				// Real time: the other routes' checks run on unmoved.
+				return req{method: http.MethodPost, path: "/v1/simulator/clock", body: api.SimulatorClock{Now: time.Now().UTC()}}
+			},
+		},
 		"POST /v1/environments/{id}/power": {
 			scope: api.ScopeEnvironmentsWrite, bound: http.StatusNotFound,
 			request: func(t *testing.T, w *routeWorld) req {
@@ -526,16 +533,19 @@ func TestSchedulerReplicasRunEachTransitionOnce(t *testing.T) {
 // the flag the endpoint does not exist.
 func TestSimulatorClock(t *testing.T) {
 	t.Parallel()
-	plain := start(t)
-	r := plain.do(t, req{method: http.MethodPost, path: "/v1/simulator/clock", key: plain.admin, body: api.SimulatorClock{Now: at("2030-01-01T00:00:00Z")}})
-	wantProblem(t, r, http.StatusNotFound, api.CodeNotFound)
-
 	admin, _ := keys.Generate()
 	dir := t.TempDir()
-	c := &cp{admin: admin, dataDir: dir, opts: harnessOptions(dir, admin), spec: plain.spec}
-	c.opts.SimClock = true
-	c.open(t)
-	t.Cleanup(func() { c.close(t) })
+	plain := &cp{admin: admin, dataDir: dir, opts: harnessOptions(dir, admin), spec: apitest.Validator(t)}
+	plain.opts.SimClock = false
+	plain.open(t)
+	t.Cleanup(func() { plain.close(t) })
+	r := plain.do(t, req{method: http.MethodPost, path: "/v1/simulator/clock", key: plain.admin, body: api.SimulatorClock{Now: at("2030-01-01T00:00:00Z")}})
+	if p := wantProblem(t, r, http.StatusNotFound, api.CodeNotFound); !strings.Contains(p.Detail, "--sim-clock") {
+		t.Errorf("404 does not say how to turn it on: %s", p.Detail)
+	}
+
+	c := start(t) // the harness runs with --sim-clock
+	admin = c.admin
 	reader, _ := c.newKey(t, keyOpts{scopes: []string{api.ScopeSchedulesWrite, api.ScopeEnvironmentsWrite}})
 	r = c.do(t, req{method: http.MethodPost, path: "/v1/simulator/clock", key: reader, body: api.SimulatorClock{Now: at("2030-01-01T00:00:00Z")}})
 	wantProblem(t, r, http.StatusForbidden, api.CodePermissionDenied)

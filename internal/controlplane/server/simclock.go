@@ -38,6 +38,12 @@ func (s *Server) setSimClock(w http.ResponseWriter, r *http.Request, p *principa
 	if err := p.require(api.ScopeAdmin); err != nil {
 		return err
 	}
+	if s.simClock == nil {
+		return errorf(http.StatusNotFound, api.CodeNotFound, "the simulator clock is off: the control plane's clock moves only when it runs with --sim-clock (OPENCLAW_SIM_CLOCK=1)")
+	}
+	if p.boundEnvironment() != "" {
+		return errorf(http.StatusForbidden, api.CodePermissionDenied, "API key %s is bound to one environment and cannot move the control plane's clock", p.key.Prefix)
+	}
 	var req api.SimulatorClock
 	if err := decodeJSON(r, &req, nil); err != nil {
 		return err

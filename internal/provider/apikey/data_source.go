@@ -7,10 +7,12 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/api"
+	"github.com/openclaw/terraform-provider-openclaw/internal/client"
 	"github.com/openclaw/terraform-provider-openclaw/internal/provider/shared"
 	"github.com/openclaw/terraform-provider-openclaw/internal/provider/validators"
 )
@@ -23,12 +25,28 @@ var (
 // DataSource is the openclaw_api_key data source: metadata only, never the
 // secret (the control plane does not have it).
 type DataSource struct {
-	shared.DataSourceBase
+	shared.Lookup[dataSourceModel, api.APIKey]
 }
 
 // NewDataSource is the factory the provider registers.
 func NewDataSource() datasource.DataSource {
-	return &DataSource{shared.DataSourceBase{TypeName: "_api_key"}}
+	return &DataSource{shared.Lookup[dataSourceModel, api.APIKey]{
+		DataSourceBase: shared.DataSourceBase{TypeName: "_api_key"},
+		ID:             func(m *dataSourceModel) types.String { return m.ID },
+		ByID: func(ctx context.Context, c *client.Client, id string) (*api.APIKey, string, error) {
+			k, err := c.GetAPIKey(ctx, id)
+			return k, fmt.Sprintf("read API key %s", id), err
+		},
+		ByKey: func(ctx context.Context, c *client.Client, m *dataSourceModel) (*api.APIKey, string, error) {
+			k, err := c.FindAPIKeyByName(ctx, m.Name.ValueString())
+			return k, fmt.Sprintf("find API key named %q", m.Name.ValueString()), err
+		},
+		FromAPI: func(ctx context.Context, m *dataSourceModel, k *api.APIKey) diag.Diagnostics {
+			// A data source reports what is there: empty collections are empty.
+			m.AllowedCIDRs, m.Labels = types.SetValueMust(types.StringType, nil), types.MapValueMust(types.StringType, nil)
+			return m.fromAPI(ctx, k)
+		},
+	}}
 }
 
 func (d *DataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
@@ -72,32 +90,4 @@ func (d *DataSource) ConfigValidators(context.Context) []datasource.ConfigValida
 	return []datasource.ConfigValidator{
 		datasourcevalidator.ExactlyOneOf(path.MatchRoot("id"), path.MatchRoot("name")),
 	}
-}
-
-func (d *DataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	var m dataSourceModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	var (
-		k      *api.APIKey
-		err    error
-		lookup string
-	)
-	if known(m.ID) {
-		lookup = fmt.Sprintf("read API key %s", m.ID.ValueString())
-		k, err = d.Data().Client.GetAPIKey(ctx, m.ID.ValueString())
-	} else {
-		lookup = fmt.Sprintf("find API key named %q", m.Name.ValueString())
-		k, err = d.Data().Client.FindAPIKeyByName(ctx, m.Name.ValueString())
-	}
-	if err != nil {
-		shared.AddError(&resp.Diagnostics, lookup, err, shared.Fields{})
-		return
-	}
-	// A data source reports what is there: empty collections are empty.
-	m.AllowedCIDRs, m.Labels = types.SetValueMust(types.StringType, nil), types.MapValueMust(types.StringType, nil)
-	resp.Diagnostics.Append(m.fromAPI(ctx, k)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }

@@ -206,6 +206,7 @@ func (r *Resource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReques
 			return
 		}
 		r.checkNewExpiry(&cfg, now, resp)
+		shared.CheckEnvironmentReference(ctx, r.ProviderData(), path.Root("environment_id"), cfg.EnvironmentID, &resp.Diagnostics)
 		if known(cfg.RotationPeriod) && !cfg.ExpiresAt.IsNull() {
 			checkRotationFits(&cfg, now, &resp.Diagnostics)
 		}
@@ -220,6 +221,9 @@ func (r *Resource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReques
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
+	}
+	if !plan.EnvironmentID.Equal(state.EnvironmentID) {
+		shared.CheckEnvironmentReference(ctx, r.ProviderData(), path.Root("environment_id"), plan.EnvironmentID, &resp.Diagnostics)
 	}
 	// The secret is never readable: keep what creation returned (null
 	// after an import) instead of planning an unknown value.
@@ -262,10 +266,19 @@ func (r *Resource) checkNewExpiry(cfg *resourceModel, now time.Time, resp *resou
 	if err != nil {
 		return // reported by the attribute's validator
 	}
-	if d := t.Sub(now); d < api.MinKeyTTL || d > api.MaxKeyTTL {
+	const bounds = "a new key must expire between 1h and 8760h (one year) from its creation"
+	switch d := t.Sub(now); {
+	case d <= 0:
 		resp.Diagnostics.AddAttributeError(pathExpiresAt, "Expiry out of range",
-			fmt.Sprintf("expires_at %s is %s from now; a new key must expire between 1h and 8760h (one year) from its creation. Choose a later or earlier time, or use ttl.",
-				cfg.ExpiresAt.ValueString(), d.Round(time.Minute)))
+			fmt.Sprintf("expires_at %s is in the past (%s ago); %s. Choose a time at least an hour from now, or use ttl (such as ttl = \"720h\") instead.",
+				cfg.ExpiresAt.ValueString(), roughly(-d), bounds))
+	case d < api.MinKeyTTL:
+		resp.Diagnostics.AddAttributeError(pathExpiresAt, "Expiry out of range",
+			fmt.Sprintf("expires_at %s is only %s from now; %s. Choose a later time.", cfg.ExpiresAt.ValueString(), roughly(d), bounds))
+	case d > api.MaxKeyTTL:
+		resp.Diagnostics.AddAttributeError(pathExpiresAt, "Expiry out of range",
+			fmt.Sprintf("expires_at %s is %s from now; %s. Choose an earlier time, no later than %s.",
+				cfg.ExpiresAt.ValueString(), roughly(d), bounds, now.Add(api.MaxKeyTTL).UTC().Format(time.RFC3339)))
 	}
 }
 
@@ -282,7 +295,8 @@ func (r *Resource) Create(ctx context.Context, req resource.CreateRequest, resp 
 	}
 	created, err := r.ProviderData().Client.CreateAPIKey(ctx, body)
 	if err != nil {
-		shared.AddError(&resp.Diagnostics, fmt.Sprintf("create API key %q", body.Name), err, apiFields)
+		shared.AddCreateError(&resp.Diagnostics, fmt.Sprintf("create API key %q", body.Name), err, apiFields,
+			fmt.Sprintf("Look for it (data \"openclaw_api_key\" with name = %q, or GET /v1/api-keys?name=%s). Its secret cannot be read back, so revoke it (DELETE /v1/api-keys/<id>) and apply again; `terraform import` would adopt it without a secret.", body.Name, body.Name))
 		return
 	}
 	resp.Diagnostics.Append(plan.fromAPI(ctx, &created.Key)...)
@@ -399,4 +413,26 @@ func (r *Resource) ImportState(ctx context.Context, req resource.ImportStateRequ
 		id = k.ID
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+}
+
+// roughly is a duration as people say it: "3 days", "6 years", "25 minutes".
+func roughly(d time.Duration) string {
+	const day = 24 * time.Hour
+	unit := func(n int64, one string) string {
+		if n == 1 {
+			return "1 " + one
+		}
+		return fmt.Sprintf("%d %ss", n, one)
+	}
+	switch {
+	case d >= 2*365*day:
+		return unit(int64(d/(365*day)), "year")
+	case d >= 2*day:
+		return unit(int64(d/day), "day")
+	case d >= 2*time.Hour:
+		return unit(int64(d/time.Hour), "hour")
+	case d >= time.Minute:
+		return unit(int64(d/time.Minute), "minute")
+	}
+	return unit(int64(d/time.Second), "second")
 }

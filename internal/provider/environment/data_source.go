@@ -7,10 +7,12 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/api"
+	"github.com/openclaw/terraform-provider-openclaw/internal/client"
 	"github.com/openclaw/terraform-provider-openclaw/internal/provider/shared"
 	"github.com/openclaw/terraform-provider-openclaw/internal/provider/validators"
 )
@@ -22,12 +24,26 @@ var (
 
 // DataSource is the openclaw_environment data source.
 type DataSource struct {
-	shared.DataSourceBase
+	shared.Lookup[environmentModel, api.Environment]
 }
 
 // NewDataSource is the factory the provider registers.
 func NewDataSource() datasource.DataSource {
-	return &DataSource{shared.DataSourceBase{TypeName: "_environment"}}
+	return &DataSource{shared.Lookup[environmentModel, api.Environment]{
+		DataSourceBase: shared.DataSourceBase{TypeName: "_environment"},
+		ID:             func(m *environmentModel) types.String { return m.ID },
+		ByID: func(ctx context.Context, c *client.Client, id string) (*api.Environment, string, error) {
+			env, err := c.GetEnvironment(ctx, id)
+			return env, fmt.Sprintf("read environment %s", id), err
+		},
+		ByKey: func(ctx context.Context, c *client.Client, m *environmentModel) (*api.Environment, string, error) {
+			env, err := c.FindEnvironmentByName(ctx, m.Name.ValueString())
+			return env, fmt.Sprintf("find environment named %q", m.Name.ValueString()), err
+		},
+		FromAPI: func(ctx context.Context, m *environmentModel, env *api.Environment) diag.Diagnostics {
+			return m.fromAPI(ctx, env, false)
+		},
+	}}
 }
 
 // computedAttributes are the environment's attributes as data source
@@ -87,30 +103,4 @@ func (d *DataSource) ConfigValidators(context.Context) []datasource.ConfigValida
 	return []datasource.ConfigValidator{
 		datasourcevalidator.ExactlyOneOf(path.MatchRoot("id"), path.MatchRoot("name")),
 	}
-}
-
-func (d *DataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	var m environmentModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	var (
-		env    *api.Environment
-		err    error
-		lookup string
-	)
-	if known(m.ID) {
-		lookup = fmt.Sprintf("read environment %s", m.ID.ValueString())
-		env, err = d.Data().Client.GetEnvironment(ctx, m.ID.ValueString())
-	} else {
-		lookup = fmt.Sprintf("find environment named %q", m.Name.ValueString())
-		env, err = d.Data().Client.FindEnvironmentByName(ctx, m.Name.ValueString())
-	}
-	if err != nil {
-		shared.AddError(&resp.Diagnostics, lookup, err, shared.Fields{})
-		return
-	}
-	resp.Diagnostics.Append(m.fromAPI(ctx, env, false)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }

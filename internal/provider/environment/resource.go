@@ -22,7 +22,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/api"
 	"github.com/openclaw/terraform-provider-openclaw/internal/client"
@@ -67,6 +66,10 @@ func NewResource() resource.Resource {
 		},
 		ReadAPI: func(ctx context.Context, c *client.Client, id string) (*api.Environment, error) {
 			return c.GetEnvironment(ctx, id)
+		},
+		AdoptHint: func(plan *resourceModel) string {
+			name := plan.Name.ValueString()
+			return fmt.Sprintf("Look for it (data \"openclaw_environments\" or GET /v1/environments?name=%s). If it is there, adopt it with `terraform import <address of this resource> %s` instead of applying again, or delete it.", name, name)
 		},
 		Gone: func(env *api.Environment) bool { return env.Status == api.EnvStatusDeleting },
 		FromAPI: func(ctx context.Context, _ *shared.ProviderData, m *resourceModel, env *api.Environment) diag.Diagnostics {
@@ -163,7 +166,7 @@ func (r *Resource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *r
 						Computed:            true,
 						Default:             int64default.StaticInt64(defaultMemoryMB),
 						MarkdownDescription: desc["size.memory_mb"],
-						Validators:          []validator.Int64{int64validator.Between(api.MinMemoryMB, api.MaxMemoryMB), validators.Int64MultipleOf(api.MemoryStepMB)},
+						Validators:          []validator.Int64{validators.Int64Steps(api.MinMemoryMB, api.MaxMemoryMB, api.MemoryStepMB)},
 					},
 				},
 			},
@@ -341,7 +344,7 @@ func (r *Resource) checkRegion(ctx context.Context, region types.String, resp *r
 	}
 	regions, err := r.ProviderData().Caches.Regions(ctx)
 	if err != nil {
-		tflog.Warn(ctx, "could not list regions to check the plan; the control plane checks on apply", map[string]any{"err": err.Error()})
+		shared.WarnUnchecked(r.ProviderData(), path.Root("region"), fmt.Sprintf("that region %q exists and accepts new environments", region.ValueString()), err, &resp.Diagnostics)
 		return
 	}
 	ids := make([]string, 0, len(regions))

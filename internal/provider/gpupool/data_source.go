@@ -7,10 +7,12 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/api"
+	"github.com/openclaw/terraform-provider-openclaw/internal/client"
 	"github.com/openclaw/terraform-provider-openclaw/internal/provider/shared"
 )
 
@@ -21,12 +23,26 @@ var (
 
 // DataSource is the openclaw_gpu_pool data source.
 type DataSource struct {
-	shared.DataSourceBase
+	shared.Lookup[poolModel, api.GPUPool]
 }
 
 // NewDataSource is the factory the provider registers.
 func NewDataSource() datasource.DataSource {
-	return &DataSource{shared.DataSourceBase{TypeName: "_gpu_pool"}}
+	return &DataSource{shared.Lookup[poolModel, api.GPUPool]{
+		DataSourceBase: shared.DataSourceBase{TypeName: "_gpu_pool"},
+		ID:             func(m *poolModel) types.String { return m.ID },
+		ByID: func(ctx context.Context, c *client.Client, id string) (*api.GPUPool, string, error) {
+			pool, err := c.GetGPUPool(ctx, id)
+			return pool, fmt.Sprintf("read GPU pool %s", id), err
+		},
+		ByKey: func(ctx context.Context, c *client.Client, m *poolModel) (*api.GPUPool, string, error) {
+			pool, err := c.FindGPUPool(ctx, m.EnvironmentID.ValueString(), m.Name.ValueString())
+			return pool, fmt.Sprintf("find GPU pool %q in environment %s", m.Name.ValueString(), m.EnvironmentID.ValueString()), err
+		},
+		FromAPI: func(ctx context.Context, m *poolModel, pool *api.GPUPool) diag.Diagnostics {
+			return m.fromAPI(ctx, pool, false)
+		},
+	}}
 }
 
 func (d *DataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
@@ -81,30 +97,4 @@ func (d *DataSource) ConfigValidators(context.Context) []datasource.ConfigValida
 		datasourcevalidator.ExactlyOneOf(path.MatchRoot("id"), path.MatchRoot("name")),
 		datasourcevalidator.RequiredTogether(path.MatchRoot("environment_id"), path.MatchRoot("name")),
 	}
-}
-
-func (d *DataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	var m poolModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	var (
-		pool   *api.GPUPool
-		err    error
-		lookup string
-	)
-	if known(m.ID) {
-		lookup = fmt.Sprintf("read GPU pool %s", m.ID.ValueString())
-		pool, err = d.Data().Client.GetGPUPool(ctx, m.ID.ValueString())
-	} else {
-		lookup = fmt.Sprintf("find GPU pool %q in environment %s", m.Name.ValueString(), m.EnvironmentID.ValueString())
-		pool, err = d.Data().Client.FindGPUPool(ctx, m.EnvironmentID.ValueString(), m.Name.ValueString())
-	}
-	if err != nil {
-		shared.AddError(&resp.Diagnostics, lookup, err, shared.Fields{})
-		return
-	}
-	resp.Diagnostics.Append(m.fromAPI(ctx, pool, false)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }

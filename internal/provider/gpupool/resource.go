@@ -62,6 +62,10 @@ func NewResource() resource.Resource {
 		ReadAPI: func(ctx context.Context, c *client.Client, id string) (*api.GPUPool, error) {
 			return c.GetGPUPool(ctx, id)
 		},
+		AdoptHint: func(plan *resourceModel) string {
+			env, name := plan.EnvironmentID.ValueString(), plan.Name.ValueString()
+			return fmt.Sprintf("Look for it (GET /v1/gpu-pools?environment_id=%s&name=%s). If it is there, adopt it with `terraform import <address of this resource> %s/%s` instead of applying again, or delete it.", env, name, env, name)
+		},
 		Gone: func(p *api.GPUPool) bool { return p.Status == api.PoolStatusDeleting },
 		FromAPI: func(ctx context.Context, pd *shared.ProviderData, m *resourceModel, p *api.GPUPool) diag.Diagnostics {
 			diags := m.fromAPI(ctx, p, true)
@@ -306,14 +310,21 @@ func (r *Resource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReques
 		return
 	}
 
+	if state == nil || !plan.EnvironmentID.Equal(state.EnvironmentID) {
+		shared.CheckEnvironmentReference(ctx, r.ProviderData(), path.Root("environment_id"), plan.EnvironmentID, &resp.Diagnostics)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+	}
 	types_, err := r.ProviderData().Caches.GPUTypes(ctx)
 	if err != nil {
-		tflog.Warn(ctx, "could not read the GPU catalog to check the plan; the control plane checks on apply", map[string]any{"err": err.Error()})
+		shared.WarnUnchecked(r.ProviderData(), path.Root("gpu_type"), "the GPU type against the GPU catalog", err, &resp.Diagnostics)
 		return
 	}
 	cat := gpucatalog.Catalog{Types: types_}
 	region := ""
 	if known(plan.EnvironmentID) {
+		// Cached by the reference check: no second read.
 		region, err = r.ProviderData().Caches.EnvironmentRegion(ctx, plan.EnvironmentID.ValueString())
 		if err != nil && !errors.Is(err, client.ErrNotFound) {
 			tflog.Warn(ctx, "could not read the environment's region", map[string]any{"err": err.Error()})

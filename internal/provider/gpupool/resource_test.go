@@ -439,6 +439,20 @@ func TestAccGPUPool_planTimeValidation(t *testing.T) {
 			ExpectError: acctest.ExpectError(c.want),
 		})
 	}
+	// A made-up environment ID is refused at plan time, on its attribute.
+	steps = append(steps, resource.TestStep{
+		Config: cp.Config(envHCL(env) + `
+resource "openclaw_gpu_pool" "ghost" {
+  name           = "ghost"
+  environment_id = "env_doesnotexist"
+  provider_id    = "ghost"
+  backend        = "vllm"
+  gpu_type       = "nvidia-l4"
+  node_count     = 1
+}`),
+		PlanOnly:    true,
+		ExpectError: acctest.ExpectError(`Error: Unknown environment.*with openclaw_gpu_pool.ghost.*environment_id is "env_doesnotexist", but the control plane at .* has no environment with that ID`),
+	})
 	// ap-southeast offers no H200: refused at plan time for an existing environment.
 	steps = append(steps, resource.TestStep{
 		Config: cp.Config(`

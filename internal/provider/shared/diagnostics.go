@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -94,10 +95,48 @@ func AddError(diags *diag.Diagnostics, action string, err error, fields Fields) 
 			fmt.Sprintf("The control plane accepted the request, but operation %s failed.", opID(opErr.Operation)))
 		return
 	case errors.As(err, &apiErr):
-		addProblem(diags, fmt.Sprintf("Could not %s", action), apiErr.Problem, fields, "")
+		addProblem(diags, fmt.Sprintf("Could not %s", action), apiErr.Problem, fields, answeredBy(apiErr))
 		return
 	}
 	diags.AddError(fmt.Sprintf("Could not %s", action), err.Error())
+}
+
+// answeredBy says which request got which answer when the body alone does
+// not: a proxy's plain text ("proxy injected 503") or an answer that
+// outlasted the retries.
+func answeredBy(e *client.APIError) string {
+	attempts := ""
+	if e.Attempts > 1 {
+		attempts = fmt.Sprintf(" after %d attempts", e.Attempts)
+	}
+	switch {
+	case e.Problem.Code == "":
+		return fmt.Sprintf("%s %s answered %d %s%s, and not with a control plane problem document: a proxy or load balancer in front of the control plane may have answered.",
+			e.Method, e.Path, e.StatusCode, http.StatusText(e.StatusCode), attempts)
+	case attempts != "":
+		return fmt.Sprintf("%s %s still answered %d %s%s.", e.Method, e.Path, e.StatusCode, http.StatusText(e.StatusCode), attempts)
+	}
+	return ""
+}
+
+// AddCreateError is AddError for a create. When the failed request may
+// have reached the control plane, it adds that the object may exist and
+// how to find and import it (lookup), instead of creating a twin.
+func AddCreateError(diags *diag.Diagnostics, action string, err error, fields Fields, lookup string) {
+	var own diag.Diagnostics
+	AddError(&own, action, err, fields)
+	if !client.MayHaveBeenSent(err) {
+		diags.Append(own...)
+		return
+	}
+	note := "\n\nThe request may have reached the control plane before it failed, so the object may exist now. " + lookup
+	for _, d := range own {
+		if wp, ok := d.(diag.DiagnosticWithPath); ok && len(wp.Path().Steps()) > 0 {
+			diags.AddAttributeError(wp.Path(), d.Summary(), d.Detail()+note)
+			continue
+		}
+		diags.AddError(d.Summary(), d.Detail()+note)
+	}
 }
 
 func opID(op *api.Operation) string {

@@ -57,6 +57,9 @@ type Lifecycle[M any, PM interface {
 	// Removed reports a failed create after which the control plane kept
 	// nothing (so nothing stays in state either). Optional.
 	Removed func(error) bool
+	// AdoptHint says how to find and import the object a failed create may
+	// have made anyway (see AddCreateError). Optional: by default, by name.
+	AdoptHint func(plan PM) string
 }
 
 // Applied is what a synchronous family's API calls (its change is made
@@ -110,7 +113,11 @@ func (l *Lifecycle[M, PM, T]) Create(ctx context.Context, req resource.CreateReq
 		return
 	}
 	if err != nil {
-		AddError(&resp.Diagnostics, action, err, l.Fields)
+		hint := fmt.Sprintf("Look for a %s named %q. If it is there, adopt it with `terraform import <address of this resource> <its ID>` instead of applying again, or delete it.", l.Noun, name)
+		if l.AdoptHint != nil {
+			hint = l.AdoptHint(plan)
+		}
+		AddCreateError(&resp.Diagnostics, action, err, l.Fields, hint)
 		return
 	}
 	// Save the ID before waiting: if the wait fails or times out, Terraform

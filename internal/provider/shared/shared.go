@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
+	"github.com/openclaw/terraform-provider-openclaw/internal/api"
 	"github.com/openclaw/terraform-provider-openclaw/internal/client"
 )
 
@@ -28,6 +29,12 @@ type ProviderData struct {
 	Client *client.Client
 	// Caches shared by every resource of one provider instance (one run).
 	Caches *Caches
+	// Identity is the provider's API key as GET /v1/whoami described it
+	// at configure; nil when the check was skipped.
+	Identity *api.WhoAmI
+	// CredentialsUnchecked is skip_credentials_validation: plan-time checks
+	// that cannot reach the control plane warn instead of running.
+	CredentialsUnchecked bool
 }
 
 // FromProviderData extracts the ProviderData given to Configure. It returns

@@ -3,10 +3,17 @@ package shared
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+
+	"github.com/openclaw/terraform-provider-openclaw/internal/provider/validators"
 )
+
+// MaxTimeout bounds every `timeouts` value: a week.
+const MaxTimeout = 7 * 24 * time.Hour
 
 // TimeoutsAttribute is the `timeouts = { create = "30m" }` nested attribute
 // with documented defaults. The timeouts module's own attribute carries no
@@ -30,7 +37,10 @@ func TimeoutsAttribute(ctx context.Context, opts timeouts.Opts) schema.Attribute
 			continue
 		}
 		s.Description = "" // the module's own, with Markdown in plain text
-		s.MarkdownDescription = fmt.Sprintf("Time allowed for %s operations. Default `%s`.", name, defaults[name])
+		s.MarkdownDescription = fmt.Sprintf("Time allowed for %s operations, from `1s` to `%s`. Default `%s`.", name, MaxTimeout, defaults[name])
+		// The module's own validator says neither which attribute is wrong
+		// nor that the value must be positive.
+		s.Validators = []validator.String{validators.Duration(time.Second, MaxTimeout)}
 		attr.Attributes[name] = s
 	}
 	return attr
