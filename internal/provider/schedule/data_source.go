@@ -7,10 +7,12 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/api"
+	"github.com/openclaw/terraform-provider-openclaw/internal/client"
 	"github.com/openclaw/terraform-provider-openclaw/internal/provider/shared"
 )
 
@@ -20,11 +22,30 @@ var (
 )
 
 // DataSource is the openclaw_shutdown_schedule data source.
-type DataSource struct{ shared.DataSourceBase }
+type DataSource struct {
+	shared.Lookup[scheduleModel, api.ShutdownSchedule]
+}
 
 // NewDataSource is the factory the provider registers.
 func NewDataSource() datasource.DataSource {
-	return &DataSource{shared.DataSourceBase{TypeName: "_shutdown_schedule"}}
+	return &DataSource{shared.Lookup[scheduleModel, api.ShutdownSchedule]{
+		DataSourceBase: shared.DataSourceBase{TypeName: "_shutdown_schedule"},
+		ID:             func(m *scheduleModel) types.String { return m.ID },
+		ByID: func(ctx context.Context, c *client.Client, id string) (*api.ShutdownSchedule, string, error) {
+			s, err := c.GetShutdownSchedule(ctx, id)
+			return s, fmt.Sprintf("read shutdown schedule %s", id), err
+		},
+		ByKey: func(ctx context.Context, c *client.Client, m *scheduleModel) (*api.ShutdownSchedule, string, error) {
+			envID := m.EnvironmentID.ValueString()
+			s, err := c.FindShutdownScheduleOf(ctx, envID)
+			return s, fmt.Sprintf("find the shutdown schedule of environment %s", envID), err
+		},
+		FromAPI: func(ctx context.Context, m *scheduleModel, s *api.ShutdownSchedule) diag.Diagnostics {
+			// Everything is computed here: lists as the control plane has them.
+			m.Windows, m.Exceptions = types.ListValueMust(windowType, nil), types.ListValueMust(exceptionType, nil)
+			return m.fromAPI(ctx, s)
+		},
+	}}
 }
 
 func (d *DataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
@@ -77,32 +98,4 @@ func (d *DataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp 
 
 func (d *DataSource) ConfigValidators(context.Context) []datasource.ConfigValidator {
 	return []datasource.ConfigValidator{datasourcevalidator.ExactlyOneOf(path.MatchRoot("id"), path.MatchRoot("environment_id"))}
-}
-
-func (d *DataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	var m scheduleModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	var (
-		s      *api.ShutdownSchedule
-		err    error
-		lookup string
-	)
-	if !m.ID.IsNull() {
-		lookup = fmt.Sprintf("read shutdown schedule %s", m.ID.ValueString())
-		s, err = d.Data().Client.GetShutdownSchedule(ctx, m.ID.ValueString())
-	} else {
-		lookup = fmt.Sprintf("find the shutdown schedule of environment %s", m.EnvironmentID.ValueString())
-		s, err = d.Data().Client.FindShutdownScheduleOf(ctx, m.EnvironmentID.ValueString())
-	}
-	if err != nil {
-		shared.AddError(&resp.Diagnostics, lookup, err, shared.Fields{})
-		return
-	}
-	// Everything is computed here: show the lists as the control plane has them.
-	m.Windows, m.Exceptions = types.ListValueMust(windowType, nil), types.ListValueMust(exceptionType, nil)
-	resp.Diagnostics.Append(m.fromAPI(ctx, s)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
