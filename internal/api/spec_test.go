@@ -318,12 +318,13 @@ func sampleEnvironment() api.Environment {
 		Secrets: []api.SecretInfo{
 			{Name: "ANTHROPIC_API_KEY", Version: 2, Fingerprint: "hmac:3f9a1c0b7e", UpdatedAt: t1},
 		},
-		Status:     api.EnvStatusRunning,
-		PowerState: api.PowerOn,
-		GatewayURL: "http://prod-gateway.eu-central.openclaw.internal:18789",
-		ETag:       "3",
-		CreatedAt:  t0,
-		UpdatedAt:  t1,
+		Status:        api.EnvStatusRunning,
+		PowerState:    api.PowerOn,
+		StatusMessage: "the gateway exited with status 1 after 2s; restart 1 of 3 in 1s",
+		GatewayURL:    "http://prod-gateway.eu-central.openclaw.internal:18789",
+		ETag:          "3",
+		CreatedAt:     t0,
+		UpdatedAt:     t1,
 	}
 }
 
@@ -618,7 +619,8 @@ func TestEnumsMatchGoConstants(t *testing.T) {
 		want []string
 	}{
 		{"Problem.code", prop("Problem", "code"), sorted(api.CodeInvalidArgument, api.CodeNotFound, api.CodeConflict, api.CodePreconditionFailed,
-			api.CodeRateLimited, api.CodeUnauthenticated, api.CodePermissionDenied, api.CodeNoCapacity, api.CodeInternal, api.CodeMethodNotAllowed)},
+			api.CodeRateLimited, api.CodeUnauthenticated, api.CodePermissionDenied, api.CodeNoCapacity, api.CodeInternal, api.CodeMethodNotAllowed,
+			api.CodeNotSupported)},
 		{"Operation.status", prop("Operation", "status"), sorted(api.OperationPending, api.OperationRunning, api.OperationSucceeded, api.OperationFailed)},
 		{"Environment.status", prop("Environment", "status"), sorted(api.EnvStatusProvisioning, api.EnvStatusRunning, api.EnvStatusUpdating,
 			api.EnvStatusStopping, api.EnvStatusStopped, api.EnvStatusDeleting, api.EnvStatusFailed)},

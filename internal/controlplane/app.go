@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/driver"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/driver/process"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/secrets"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/server"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/simulator"
@@ -32,8 +34,13 @@ type Options struct {
 	// BootstrapKey becomes the first admin key of an empty database;
 	// generated when empty.
 	BootstrapKey string
-	SimDelay     time.Duration
-	SimFailRate  float64
+	// Driver provisions gateways; default the simulator (SimDelay,
+	// SimFailRate). See NewDriver.
+	Driver      driver.Driver
+	SimDelay    time.Duration
+	SimFailRate float64
+	// DrainTimeout bounds a gateway's drain on stop (default 5m).
+	DrainTimeout time.Duration
 	RateLimit    float64
 	RateBurst    int
 	PollInterval time.Duration
@@ -85,6 +92,10 @@ func Open(ctx context.Context, o Options) (*App, error) {
 	if o.SimClock && o.Now == nil {
 		simClock = server.NewSimClock()
 	}
+	drv := o.Driver
+	if drv == nil {
+		drv = simulator.New(simulator.Config{DataDir: o.DataDir, Delay: o.SimDelay, FailureRate: o.SimFailRate})
+	}
 	st, err := sqlstore.Open(ctx, o.Database)
 	if err != nil {
 		return nil, err
@@ -92,7 +103,8 @@ func Open(ctx context.Context, o Options) (*App, error) {
 	srv, err := server.New(server.Config{
 		Store:        st,
 		Keyring:      keyring,
-		Simulator:    simulator.New(simulator.Config{DataDir: o.DataDir, Delay: o.SimDelay, FailureRate: o.SimFailRate}),
+		Driver:       drv,
+		DrainTimeout: o.DrainTimeout,
 		Logger:       o.Logger,
 		RateLimit:    o.RateLimit,
 		RateBurst:    o.RateBurst,
@@ -113,8 +125,37 @@ func Open(ctx context.Context, o Options) (*App, error) {
 	return &App{Server: srv, Store: st, BootstrapKey: key, KeyFileCreated: created}, nil
 }
 
-// Close stops background work and closes the database.
+// Close stops background work, the driver and the database.
 func (a *App) Close() error {
 	a.Server.Close()
-	return a.Store.Close()
+	derr := a.Server.Driver().Close()
+	if err := a.Store.Close(); err != nil {
+		return err
+	}
+	return derr
+}
+
+// DriverOptions choose and tune a provisioning driver.
+type DriverOptions struct {
+	// Name is "simulator" (default) or "process".
+	Name    string
+	DataDir string
+	// Simulator.
+	SimDelay    time.Duration
+	SimFailRate float64
+	// Process driver; see process.Config.
+	Process process.Config
+}
+
+// NewDriver builds the driver named in o.
+func NewDriver(o DriverOptions) (driver.Driver, error) {
+	switch o.Name {
+	case "", "simulator":
+		return simulator.New(simulator.Config{DataDir: o.DataDir, Delay: o.SimDelay, FailureRate: o.SimFailRate}), nil
+	case "process":
+		cfg := o.Process
+		cfg.DataDir = o.DataDir
+		return process.New(cfg)
+	}
+	return nil, fmt.Errorf("unknown driver %q: use simulator or process", o.Name)
 }

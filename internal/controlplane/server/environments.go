@@ -11,7 +11,7 @@ import (
 	"strings"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/api"
-	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/simulator"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/driver"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store"
 	"github.com/openclaw/terraform-provider-openclaw/internal/ocversion"
 )
@@ -36,6 +36,10 @@ type envStatus struct {
 	StoppedBy string `json:"stopped_by,omitempty"`
 	// PowerOverride is an operator's power action with an end (power.go).
 	PowerOverride *powerOverride `json:"power_override,omitempty"`
+	// Message says why a gateway failed (its last log lines) or was restarted.
+	Message string `json:"message,omitempty"`
+	// GatewayToken is the gateway's shared token, encrypted with the keyring.
+	GatewayToken *sealed `json:"gateway_token,omitempty"`
 }
 
 // Defaults for omitted create fields.
@@ -130,7 +134,7 @@ func (s *Server) createEnvironment(w http.ResponseWriter, r *http.Request, p *pr
 		spec.StateVolumeGB = *req.StateVolumeGB
 	}
 	if spec.OpenClawVersion == "" {
-		spec.OpenClawVersion = CurrentReleases[spec.ReleaseChannel]
+		spec.OpenClawVersion = s.defaultVersion(spec.ReleaseChannel)
 	}
 	var errs []api.FieldError
 	errs = append(errs, api.ValidateName("name", req.Name)...)
@@ -140,18 +144,27 @@ func (s *Server) createEnvironment(w http.ResponseWriter, r *http.Request, p *pr
 	errs = append(errs, api.ValidateStateVolume(spec.StateVolumeGB)...)
 	errs = append(errs, api.ValidateDesiredState(spec.DesiredState)...)
 	errs = append(errs, api.ValidateLabels(req.Labels)...)
+	errs = append(errs, s.validateSimulatorLabels(req.Labels)...)
 	errs = append(errs, api.ValidateSecrets(req.Secrets)...)
+	if len(errs) == 0 {
+		errs = append(errs, s.validateInstalled(spec.OpenClawVersion)...)
+	}
 	if len(errs) > 0 {
 		return invalid(errs...)
 	}
 
 	now := s.now()
+	id := newID("env")
+	token, err := s.newGatewayToken(id)
+	if err != nil {
+		return err
+	}
 	res := &store.Resource{
 		Kind:      store.KindEnvironment,
-		ID:        newID("env"),
+		ID:        id,
 		Name:      req.Name,
 		Spec:      mustJSON(spec),
-		Status:    mustJSON(envStatus{Status: api.EnvStatusProvisioning, PowerState: api.PowerOff}),
+		Status:    mustJSON(envStatus{Status: api.EnvStatusProvisioning, PowerState: api.PowerOff, GatewayToken: token}),
 		Labels:    orEmpty(req.Labels),
 		CreatedAt: now,
 		UpdatedAt: now,
@@ -220,6 +233,9 @@ func (s *Server) updateEnvironment(w http.ResponseWriter, r *http.Request, p *pr
 	}
 	if req.OpenClawVersion != nil || req.ReleaseChannel != nil {
 		relErrs := validateRelease(spec.ReleaseChannel, spec.OpenClawVersion)
+		if len(relErrs) == 0 && spec.OpenClawVersion != old.OpenClawVersion {
+			relErrs = s.validateInstalled(spec.OpenClawVersion)
+		}
 		errs = append(errs, relErrs...)
 		if len(relErrs) == 0 {
 			oldV, _ := ocversion.Parse(old.OpenClawVersion)
@@ -233,6 +249,7 @@ func (s *Server) updateEnvironment(w http.ResponseWriter, r *http.Request, p *pr
 	if req.Labels != nil {
 		labels = orEmpty(*req.Labels)
 		errs = append(errs, api.ValidateLabels(labels)...)
+		errs = append(errs, s.validateSimulatorLabels(labels)...)
 	}
 	if req.Secrets != nil {
 		errs = append(errs, api.ValidateSecrets(*req.Secrets)...)
@@ -336,8 +353,9 @@ func (s *Server) environmentView(ctx context.Context, tx store.Tx, res *store.Re
 		DeletionProtection: spec.DeletionProtection,
 		Secrets:            infos,
 		Status:             st.Status,
+		StatusMessage:      st.Message,
 		PowerState:         st.PowerState,
-		GatewayURL:         simulator.GatewayURL(res.Name, spec.Region),
+		GatewayURL:         s.gw.URL(driver.Gateway{ID: res.ID, Name: res.Name, Region: spec.Region}),
 		ETag:               etagOf(res),
 		CreatedAt:          res.CreatedAt.UTC(),
 		UpdatedAt:          res.UpdatedAt.UTC(),

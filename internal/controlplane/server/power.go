@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/api"
-	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/simulator"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/driver"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store"
 	"github.com/openclaw/terraform-provider-openclaw/internal/schedule"
 )
@@ -173,9 +173,9 @@ func (s *Server) powerStep(ctx context.Context, op *store.Operation) (stepOutcom
 			return stepOutcome{}, err
 		}
 		op.Step = 1
-		return stepOutcome{after: s.sim.Delay(res.Labels)}, nil
+		return stepOutcome{after: s.delay(res.Labels)}, nil
 	}
-	if ferr := s.sim.Check(pl.Action, res.Labels); ferr != nil {
+	if ferr := s.check(pl.Action, res.Labels); ferr != nil {
 		// The gateway did not change state: report what it still is.
 		if _, err := s.mutateResource(ctx, store.KindEnvironment, res.ID, func(r *store.Resource) error {
 			return setStatus(r, func(st *envStatus) {
@@ -188,6 +188,15 @@ func (s *Server) powerStep(ctx context.Context, op *store.Operation) (stepOutcom
 			return stepOutcome{}, err
 		}
 		return stepOutcome{fail: errorf(http.StatusInternalServerError, api.CodeInternal, "environment %q failed to %s: %v", res.Name, pl.Action, ferr)}, nil
+	}
+	// The gateway through the driver (a real process on the process driver).
+	if stop {
+		err = s.gw.Stop(ctx, res.ID, pl.DrainTimeout)
+	} else {
+		err = s.startGateway(ctx, res.ID)
+	}
+	if err != nil {
+		return stepOutcome{}, err
 	}
 	var poolProblems []string
 	if stop {
@@ -268,7 +277,7 @@ func (s *Server) restorePools(ctx context.Context, envID string) ([]string, erro
 			if slices.Contains(choices, ran) {
 				choices = append([]api.CapacityChoice{ran}, choices...)
 			}
-			chosen, _, aerr := simulator.Allocate(s.catalog, used, pc.region, choices, nodes, pc.spec.GPUsPerNode)
+			chosen, _, aerr := s.gpu.Allocate(driver.Placement{Catalog: s.catalog, Used: used, Region: pc.region, Choices: choices, Nodes: nodes, GPUsPerNode: pc.spec.GPUsPerNode})
 			if aerr != nil {
 				problems = append(problems, fmt.Sprintf("GPU pool %q found no capacity (%v)", pc.res.Name, aerr))
 				return false, nil

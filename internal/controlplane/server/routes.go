@@ -86,6 +86,8 @@ func (s *Server) routes() http.Handler {
 	s.route(mux, "GET /v1/environments/{id}", s.getEnvironment)
 	s.route(mux, "PATCH /v1/environments/{id}", s.updateEnvironment)
 	s.route(mux, "DELETE /v1/environments/{id}", s.deleteEnvironment)
+	s.route(mux, "GET /v1/environments/{id}/logs", s.getEnvironmentLogs)
+	s.route(mux, "GET /v1/environments/{id}/gateway-token", s.getGatewayToken)
 	s.route(mux, "GET /v1/operations/{id}", s.getOperation)
 
 	s.route(mux, "GET /v1/api-keys", s.listAPIKeys)

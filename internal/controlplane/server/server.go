@@ -1,6 +1,6 @@
 // Package server is the OpenClaw control plane's HTTP API and its operation
 // engine. The contract is internal/api/openapi.yaml; provisioning is done by
-// the simulator package.
+// a driver (internal/controlplane/driver): the simulator or real processes.
 package server
 
 import (
@@ -17,19 +17,23 @@ import (
 	"github.com/oklog/ulid/v2"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/api"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/driver"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/keys"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/secrets"
-	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/simulator"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store"
 	"github.com/openclaw/terraform-provider-openclaw/internal/gpucatalog"
 )
 
 // Config assembles a control plane.
 type Config struct {
-	Store     store.Store
-	Keyring   *secrets.Keyring
-	Simulator *simulator.Simulator
-	Logger    *slog.Logger
+	Store   store.Store
+	Keyring *secrets.Keyring
+	// Driver provisions gateways and GPU nodes (simulator or process).
+	Driver driver.Driver
+	Logger *slog.Logger
+	// DrainTimeout bounds a gateway's drain on stop before it is killed;
+	// default 5m, OpenClaw's normal drain.
+	DrainTimeout time.Duration
 	// RateLimit is each key's default sustained requests per second (0: no
 	// limit) and RateBurst its bucket size.
 	RateLimit float64
@@ -63,15 +67,19 @@ const defaultRateBurst = 100
 
 // Server is one control plane replica.
 type Server struct {
-	store   store.Store
-	keyring *secrets.Keyring
-	sim     *simulator.Simulator
-	logger  *slog.Logger
-	limits  *limiter
-	regions []api.Region
-	catalog gpucatalog.Catalog
-	now     func() time.Time
-	engine  *engine
+	store        store.Store
+	keyring      *secrets.Keyring
+	drv          driver.Driver
+	gw           driver.Gateways
+	gpu          driver.GPUNodes
+	sim          driver.Simulated // nil unless the driver is the simulator
+	logger       *slog.Logger
+	drainTimeout time.Duration
+	limits       *limiter
+	regions      []api.Region
+	catalog      gpucatalog.Catalog
+	now          func() time.Time
+	engine       *engine
 	// scheduler runs shutdown schedules (scheduler.go); simClock is the
 	// movable clock of --sim-clock, or nil.
 	scheduler *scheduler
@@ -89,26 +97,33 @@ type Server struct {
 
 // New builds a control plane; Start runs its background work.
 func New(cfg Config) (*Server, error) {
-	if cfg.Store == nil || cfg.Keyring == nil || cfg.Simulator == nil {
-		return nil, errors.New("server: Store, Keyring and Simulator are required")
+	if cfg.Store == nil || cfg.Keyring == nil || cfg.Driver == nil {
+		return nil, errors.New("server: Store, Keyring and Driver are required")
 	}
 	s := &Server{
-		store:    cfg.Store,
-		keyring:  cfg.Keyring,
-		sim:      cfg.Simulator,
-		logger:   cfg.Logger,
-		limits:   newLimiter(cfg.RateLimit, cmp.Or(max(cfg.RateBurst, 0), defaultRateBurst)),
-		regions:  cfg.Regions,
-		now:      cfg.Now,
-		metrics:  newMetrics(),
-		families: families,
-		simClock: cfg.SimClock,
+		store:        cfg.Store,
+		keyring:      cfg.Keyring,
+		drv:          cfg.Driver,
+		gw:           cfg.Driver.Gateways(),
+		gpu:          cfg.Driver.GPUNodes(),
+		sim:          cfg.Driver.Simulated(),
+		drainTimeout: cfg.DrainTimeout,
+		logger:       cfg.Logger,
+		limits:       newLimiter(cfg.RateLimit, cmp.Or(max(cfg.RateBurst, 0), defaultRateBurst)),
+		regions:      cfg.Regions,
+		now:          cfg.Now,
+		metrics:      newMetrics(),
+		families:     families,
+		simClock:     cfg.SimClock,
 	}
 	if s.now == nil && s.simClock != nil {
 		s.now = s.simClock.Now
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
+	}
+	if s.drainTimeout <= 0 {
+		s.drainTimeout = defaultDrainTimeout
 	}
 	if s.regions == nil {
 		s.regions = DefaultRegions
@@ -139,10 +154,18 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // Start runs the operation engine and housekeeping until Close.
 func (s *Server) Start(ctx context.Context) {
 	ctx, s.stop = context.WithCancel(ctx)
-	s.wg.Add(3)
+	s.wg.Add(5)
 	go func() {
 		defer s.wg.Done()
 		s.engine.run(ctx)
+	}()
+	go func() {
+		defer s.wg.Done()
+		s.reconcileGateways(ctx)
+	}()
+	go func() {
+		defer s.wg.Done()
+		s.watchGateways(ctx)
 	}()
 	go func() {
 		defer s.wg.Done()
@@ -220,6 +243,9 @@ func (s *Server) Bootstrap(ctx context.Context, key string) (string, error) {
 	}
 	return key, nil
 }
+
+// Driver is the provisioning driver.
+func (s *Server) Driver() driver.Driver { return s.drv }
 
 // Ready reports whether the database answers.
 func (s *Server) Ready(ctx context.Context) error { return s.store.Ping(ctx) }

@@ -49,6 +49,7 @@ type environmentModel struct {
 	DeletionProtection types.Bool   `tfsdk:"deletion_protection"`
 	SecretNames        types.Set    `tfsdk:"secret_names"`
 	Status             types.String `tfsdk:"status"`
+	StatusMessage      types.String `tfsdk:"status_message"`
 	PowerState         types.String `tfsdk:"power_state"`
 	GatewayURL         types.String `tfsdk:"gateway_url"`
 	ETag               types.String `tfsdk:"etag"`
@@ -70,6 +71,7 @@ var environmentAttrTypes = map[string]attr.Type{
 	"deletion_protection": types.BoolType,
 	"secret_names":        types.SetType{ElemType: types.StringType},
 	"status":              types.StringType,
+	"status_message":      types.StringType,
 	"power_state":         types.StringType,
 	"gateway_url":         types.StringType,
 	"etag":                types.StringType,
@@ -82,6 +84,7 @@ type resourceModel struct {
 	environmentModel
 	SecretsWO        types.Map      `tfsdk:"secrets_wo"`
 	SecretsWOVersion types.Int64    `tfsdk:"secrets_wo_version"`
+	GatewayToken     types.String   `tfsdk:"gateway_token"`
 	Timeouts         timeouts.Value `tfsdk:"timeouts"`
 }
 
@@ -117,6 +120,7 @@ func (m *environmentModel) fromAPI(ctx context.Context, env *api.Environment, ke
 	diags.Append(d...)
 	m.SecretNames = secretNames
 	m.Status = types.StringValue(env.Status)
+	m.StatusMessage = types.StringValue(env.StatusMessage)
 	m.PowerState = types.StringValue(env.PowerState)
 	m.GatewayURL = types.StringValue(env.GatewayURL)
 	m.ETag = types.StringValue(env.ETag)

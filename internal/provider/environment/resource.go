@@ -72,8 +72,10 @@ func NewResource() resource.Resource {
 			return fmt.Sprintf("Look for it (data \"openclaw_environments\" or GET /v1/environments?name=%s). If it is there, adopt it with `terraform import <address of this resource> %s` instead of applying again, or delete it.", name, name)
 		},
 		Gone: func(env *api.Environment) bool { return env.Status == api.EnvStatusDeleting },
-		FromAPI: func(ctx context.Context, _ *shared.ProviderData, m *resourceModel, env *api.Environment) diag.Diagnostics {
-			return m.fromAPI(ctx, env, true)
+		FromAPI: func(ctx context.Context, pd *shared.ProviderData, m *resourceModel, env *api.Environment) diag.Diagnostics {
+			diags := m.fromAPI(ctx, env, true)
+			readToken(ctx, pd, m, &diags)
+			return diags
 		},
 		UpdateAPI: func(ctx context.Context, c *client.Client, plan, state, cfg *resourceModel, diags *diag.Diagnostics) (*api.Operation, error) {
 			var secrets map[string]string
@@ -232,6 +234,16 @@ func (r *Resource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *r
 				MarkdownDescription: desc["gateway_url"],
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
+			"status_message": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: desc["status_message"],
+			},
+			"gateway_token": schema.StringAttribute{
+				Computed:            true,
+				Sensitive:           true,
+				MarkdownDescription: desc["gateway_token"],
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
 			"etag": schema.StringAttribute{
 				Computed:            true,
 				MarkdownDescription: desc["etag"],
@@ -322,6 +334,7 @@ func (r *Resource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReques
 		// A failed environment is retried: planning an update makes apply
 		// send the configuration again.
 		plan.Status = types.StringUnknown()
+		plan.StatusMessage = types.StringUnknown()
 		plan.PowerState = types.StringUnknown()
 		plan.ETag = types.StringUnknown()
 		plan.UpdatedAt = types.StringUnknown()
@@ -331,6 +344,7 @@ func (r *Resource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReques
 		// Labels and deletion protection are metadata: status and power
 		// state do not move.
 		plan.Status = state.Status
+		plan.StatusMessage = state.StatusMessage
 		plan.PowerState = state.PowerState
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
@@ -362,4 +376,20 @@ func (r *Resource) checkRegion(ctx context.Context, region types.String, resp *r
 	}
 	resp.Diagnostics.AddAttributeError(path.Root("region"), "Unknown region",
 		fmt.Sprintf("The control plane has no region %q. Available regions: %s.", region.ValueString(), strings.Join(ids, ", ")))
+}
+
+// readToken fills gateway_token. It never changes, so it is read once
+// (create, import); a key without environments:write leaves it null.
+func readToken(ctx context.Context, pd *shared.ProviderData, m *resourceModel, diags *diag.Diagnostics) {
+	if known(m.GatewayToken) || pd == nil {
+		return
+	}
+	tok, err := pd.Client.GetGatewayToken(ctx, m.ID.ValueString())
+	if err != nil {
+		m.GatewayToken = types.StringNull()
+		diags.AddAttributeWarning(path.Root("gateway_token"), "Gateway token not read",
+			fmt.Sprintf("Could not read the gateway token of environment %s, so gateway_token stays empty: %v. Reading it needs an API key with the environments:write scope.", m.ID.ValueString(), err))
+		return
+	}
+	m.GatewayToken = types.StringValue(tok)
 }
