@@ -89,6 +89,7 @@ func serve(args []string, stderr *os.File) error {
 	rateBurst := fs.Int("rate-burst", 100, "default burst per API key")
 	gpuCatalog := fs.String("gpu-catalog", env("OPENCLAW_GPU_CATALOG", ""), "JSON file replacing the built-in GPU catalog: types, regional prices, simulator capacity (env OPENCLAW_GPU_CATALOG)")
 	simClock := fs.Bool("sim-clock", env("OPENCLAW_SIM_CLOCK", "") == "1", "simulator: accept POST /v1/simulator/clock (admin keys) to move the control plane's clock, for tests (env OPENCLAW_SIM_CLOCK=1)")
+	snapshotStore := fs.String("snapshot-store", env("OPENCLAW_SNAPSHOT_STORE", ""), "blob store for snapshot archives (encrypted): file:///dir or s3://bucket?endpoint=https://...; default file://<data-dir>/snapshots (env OPENCLAW_SNAPSHOT_STORE)")
 	addrFile := fs.String("addr-file", "", "write the listening address to this file once ready (for scripts using port 0)")
 	logLevel := fs.String("log-level", env("OPENCLAW_LOG_LEVEL", "info"), "debug, info, warn or error (env OPENCLAW_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
@@ -148,6 +149,7 @@ func serve(args []string, stderr *os.File) error {
 
 		GPUCatalogFile: *gpuCatalog,
 		SimClock:       *simClock,
+		SnapshotStore:  *snapshotStore,
 	})
 	if err != nil {
 		_ = drv.Close() // the error that stopped us is the one to report

@@ -159,12 +159,15 @@ type Environment struct {
 	Status             string            `json:"status"`
 	// StatusMessage says why a gateway failed (its last log lines) or was
 	// restarted after a crash; empty otherwise.
-	StatusMessage string    `json:"status_message,omitempty"`
-	PowerState    string    `json:"power_state"`
-	GatewayURL    string    `json:"gateway_url"`
-	ETag          string    `json:"etag"`
-	CreatedAt     time.Time `json:"created_at"`
-	UpdatedAt     time.Time `json:"updated_at"`
+	StatusMessage string `json:"status_message,omitempty"`
+	PowerState    string `json:"power_state"`
+	GatewayURL    string `json:"gateway_url"`
+	// RestoreFrom is the snapshot the environment was created from.
+	RestoreFrom   *RestoreFrom   `json:"restore_from,omitempty"`
+	FinalSnapshot *FinalSnapshot `json:"final_snapshot,omitempty"`
+	ETag          string         `json:"etag"`
+	CreatedAt     time.Time      `json:"created_at"`
+	UpdatedAt     time.Time      `json:"updated_at"`
 }
 
 // EnvironmentCreate is the body of POST /v1/environments. Omitted optional
@@ -180,6 +183,8 @@ type EnvironmentCreate struct {
 	Labels             map[string]string `json:"labels,omitempty"`
 	DeletionProtection bool              `json:"deletion_protection,omitempty"`
 	Secrets            map[string]string `json:"secrets,omitempty"`
+	RestoreFrom        *RestoreFrom      `json:"restore_from,omitempty"`
+	FinalSnapshot      *FinalSnapshot    `json:"final_snapshot,omitempty"`
 }
 
 // EnvironmentUpdate is the body of PATCH /v1/environments/{id}: absent fields
@@ -193,6 +198,7 @@ type EnvironmentUpdate struct {
 	Labels             *map[string]string `json:"labels,omitempty"`
 	DeletionProtection *bool              `json:"deletion_protection,omitempty"`
 	Secrets            *map[string]string `json:"secrets,omitempty"`
+	FinalSnapshot      *FinalSnapshot     `json:"final_snapshot,omitempty"`
 }
 
 // GatewayLogs is the body of GET /v1/environments/{id}/logs.

@@ -6,6 +6,7 @@ package controlplane
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/secrets"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/server"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/simulator"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/snapshotblob"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store/sqlstore"
 	"github.com/openclaw/terraform-provider-openclaw/internal/gpucatalog"
@@ -52,12 +54,20 @@ type Options struct {
 	// SimClock makes the clock movable through POST /v1/simulator/clock
 	// (admin keys only); ignored when Now is set.
 	SimClock bool
+	// SnapshotStore is the blob store URL for snapshot archives
+	// (file:///dir or s3://bucket?endpoint=...); default
+	// file://<DataDir>/snapshots.
+	SnapshotStore string
+	// SnapshotReapInterval is how often expired snapshots are deleted.
+	SnapshotReapInterval time.Duration
 }
 
 // App is an assembled control plane.
 type App struct {
 	Server *server.Server
 	Store  store.Store
+	// Snapshots is the snapshot blob store.
+	Snapshots *snapshotblob.Bucket
 	// BootstrapKey is set when this start created the first admin key.
 	BootstrapKey string
 	// KeyFileCreated reports that a new encryption key file was written.
@@ -96,8 +106,18 @@ func Open(ctx context.Context, o Options) (*App, error) {
 	if drv == nil {
 		drv = simulator.New(simulator.Config{DataDir: o.DataDir, Delay: o.SimDelay, FailureRate: o.SimFailRate})
 	}
+	if o.SnapshotStore == "" {
+		if o.SnapshotStore, err = snapshotblob.DefaultURL(o.DataDir); err != nil {
+			return nil, err
+		}
+	}
+	bucket, err := snapshotblob.Open(ctx, o.SnapshotStore)
+	if err != nil {
+		return nil, err
+	}
 	st, err := sqlstore.Open(ctx, o.Database)
 	if err != nil {
+		_ = bucket.Close()
 		return nil, err
 	}
 	srv, err := server.New(server.Config{
@@ -112,27 +132,30 @@ func Open(ctx context.Context, o Options) (*App, error) {
 		Now:          o.Now,
 		GPUCatalog:   catalog,
 		SimClock:     simClock,
+
+		Snapshots:            bucket,
+		SnapshotReapInterval: o.SnapshotReapInterval,
 	})
 	if err != nil {
 		_ = st.Close() // the error that stopped us is the one to report
+		_ = bucket.Close()
 		return nil, err
 	}
 	key, err := srv.Bootstrap(ctx, o.BootstrapKey)
 	if err != nil {
 		_ = st.Close()
+		_ = bucket.Close()
 		return nil, fmt.Errorf("bootstrap admin key: %w", err)
 	}
-	return &App{Server: srv, Store: st, BootstrapKey: key, KeyFileCreated: created}, nil
+	return &App{Server: srv, Store: st, Snapshots: bucket, BootstrapKey: key, KeyFileCreated: created}, nil
 }
 
-// Close stops background work, the driver and the database.
+// Close stops background work, the driver, the database and the snapshot
+// store.
 func (a *App) Close() error {
 	a.Server.Close()
 	derr := a.Server.Driver().Close()
-	if err := a.Store.Close(); err != nil {
-		return err
-	}
-	return derr
+	return errors.Join(a.Store.Close(), a.Snapshots.Close(), derr)
 }
 
 // DriverOptions choose and tune a provisioning driver.

@@ -30,6 +30,7 @@ import (
 	"github.com/openclaw/terraform-provider-openclaw/internal/provider/region"
 	"github.com/openclaw/terraform-provider-openclaw/internal/provider/schedule"
 	"github.com/openclaw/terraform-provider-openclaw/internal/provider/shared"
+	"github.com/openclaw/terraform-provider-openclaw/internal/provider/snapshot"
 	"github.com/openclaw/terraform-provider-openclaw/internal/provider/validators"
 )
 
@@ -231,6 +232,7 @@ func (p *OpenClawProvider) Resources(context.Context) []func() resource.Resource
 		gpupool.NewResource,
 		apikey.NewResource,
 		schedule.NewResource,
+		snapshot.NewResource,
 	}
 }
 
@@ -243,6 +245,8 @@ func (p *OpenClawProvider) DataSources(context.Context) []func() datasource.Data
 		gpupool.NewGPUTypesDataSource,
 		apikey.NewDataSource,
 		schedule.NewDataSource,
+		snapshot.NewDataSource,
+		snapshot.NewListDataSource,
 	}
 }
 

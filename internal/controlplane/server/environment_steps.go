@@ -62,6 +62,17 @@ func (s *Server) envTransition(transition, during string) stepFunc {
 			if ferr := s.check(transition, res.Labels); ferr != nil {
 				return s.failEnvironment(ctx, res, false, fmt.Sprintf("environment %q failed to %s: %v; the environment is marked failed, apply again to retry", res.Name, transition, ferr))
 			}
+			if transition == "create" && spec.RestoreFrom != nil {
+				// Before the state directory is provisioned: a restore
+				// writes only into a fresh directory.
+				fail, err := s.restoreEnvironment(ctx, res, spec)
+				if err != nil {
+					return stepOutcome{}, err
+				}
+				if fail != "" {
+					return s.failEnvironment(ctx, res, false, fmt.Sprintf("environment %q could not be restored: %s; the environment is marked failed", res.Name, fail))
+				}
+			}
 			if err := s.materialiseEnvironment(ctx, res.ID); err != nil {
 				return stepOutcome{}, err
 			}
@@ -212,6 +223,20 @@ func (s *Server) deleteEnvironmentStep(ctx context.Context, op *store.Operation)
 		}
 		if h.Phase != driver.PhaseStopped && h.Phase != driver.PhaseFailed {
 			return stepOutcome{after: pollGateway}, nil
+		}
+	}
+	var spec envSpec
+	if err := json.Unmarshal(res.Spec, &spec); err != nil {
+		return stepOutcome{}, err
+	}
+	if fs := spec.FinalSnapshot; fs != nil && fs.Enabled {
+		// Taken once the gateway is stopped; snapshots outlive it.
+		fail, err := s.takeFinalSnapshot(ctx, op, res, fs)
+		if err != nil {
+			return stepOutcome{}, err
+		}
+		if fail != nil {
+			return stepOutcome{fail: fail}, nil //nolint:nilerr // fail is the operation's outcome, not a step error
 		}
 	}
 	// The pools' nodes stop first; with cascade (checked when the delete

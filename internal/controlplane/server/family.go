@@ -28,6 +28,8 @@ type family struct {
 	// outlivesParent: resources stay when their parent is deleted; they
 	// neither block the parent's deletion nor follow it in a cascade.
 	outlivesParent bool
+	// newestFirst lists the family newest first.
+	newestFirst bool
 }
 
 // Operation kinds, one constant each: handlers queue them, steps register
@@ -42,6 +44,9 @@ const (
 	// opEnvironmentPower stops or starts an environment (power.go): a
 	// shutdown schedule's transition or an operator's power action.
 	opEnvironmentPower = "environment.power"
+	opSnapshotCreate   = "snapshot.create"
+	opSnapshotUpdate   = "snapshot.update"
+	opSnapshotDelete   = "snapshot.delete"
 )
 
 // The resource families of the control plane.
@@ -54,10 +59,14 @@ var (
 	// operations of its environment.
 	shutdownSchedules = &family{kind: store.KindShutdownSchedule, noun: "shutdown schedule", parent: store.KindEnvironment,
 		readScope: api.ScopeSchedulesRead, writeScope: api.ScopeSchedulesWrite}
+	// Snapshots are backups: they outlive their environment.
+	dataSnapshots = &family{kind: store.KindDataSnapshot, noun: "snapshot", parent: store.KindEnvironment,
+		outlivesParent: true, newestFirst: true,
+		readScope: api.ScopeSnapshotsRead, writeScope: api.ScopeSnapshotsWrite}
 )
 
 // families lists every family; children of an environment are found here.
-var families = []*family{environments, gpuPools, shutdownSchedules}
+var families = []*family{environments, gpuPools, shutdownSchedules, dataSnapshots}
 
 func familyOf(kind string) *family {
 	for _, f := range families {
@@ -135,6 +144,7 @@ func serveList[T any](s *Server, w http.ResponseWriter, r *http.Request, p *prin
 	if err != nil {
 		return err
 	}
+	filter.Descending = f.newestFirst
 	bound := p.boundEnvironment()
 	switch env := r.URL.Query().Get("environment_id"); {
 	case f.parent == "" && bound != "":

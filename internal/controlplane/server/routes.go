@@ -117,6 +117,13 @@ func (s *Server) routes() http.Handler {
 
 	s.route(mux, "GET /v1/whoami", s.whoami)
 
+	s.route(mux, "GET /v1/snapshots", s.listSnapshots)
+	s.route(mux, "POST /v1/snapshots", s.createSnapshot)
+	s.route(mux, "GET /v1/snapshots/{id}", s.getSnapshot)
+	s.route(mux, "PATCH /v1/snapshots/{id}", s.updateSnapshot)
+	s.route(mux, "DELETE /v1/snapshots/{id}", s.deleteSnapshot)
+	s.route(mux, "POST /v1/snapshots/{id}/verify", s.verifySnapshot)
+
 	// Anything else answers a problem, not the mux's plain text: 405 with
 	// Allow for a known path, 404 otherwise.
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

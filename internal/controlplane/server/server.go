@@ -17,9 +17,11 @@ import (
 	"github.com/oklog/ulid/v2"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/api"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/archive"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/driver"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/keys"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/secrets"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/snapshotblob"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store"
 	"github.com/openclaw/terraform-provider-openclaw/internal/gpucatalog"
 )
@@ -51,6 +53,13 @@ type Config struct {
 	// SimClock, when set, is the clock and can be moved through
 	// POST /v1/simulator/clock (--sim-clock); nil: no way to move it.
 	SimClock *SimClock
+	// Snapshots is where snapshot archives are stored (nil: snapshots are
+	// refused); Archiver makes and restores them (default archive.Dir).
+	Snapshots *snapshotblob.Bucket
+	Archiver  archive.Archiver
+	// SnapshotReapInterval is how often expired snapshots are deleted;
+	// default one minute.
+	SnapshotReapInterval time.Duration
 }
 
 // DefaultRegions are the regions of the reference control plane.
@@ -85,6 +94,10 @@ type Server struct {
 	scheduler *scheduler
 	simClock  *SimClock
 	metrics   *metrics
+	// snapshots and archiver serve data snapshots.
+	snapshots *snapshotblob.Bucket
+	archiver  archive.Archiver
+	reapEvery time.Duration
 	handler   http.Handler
 	// patterns are the authenticated routes, in registration order.
 	patterns []string
@@ -115,9 +128,19 @@ func New(cfg Config) (*Server, error) {
 		metrics:      newMetrics(),
 		families:     families,
 		simClock:     cfg.SimClock,
+
+		snapshots: cfg.Snapshots,
+		archiver:  cfg.Archiver,
+		reapEvery: cfg.SnapshotReapInterval,
 	}
 	if s.now == nil && s.simClock != nil {
 		s.now = s.simClock.Now
+	}
+	if s.archiver == nil {
+		s.archiver = archive.Dir{}
+	}
+	if s.reapEvery <= 0 {
+		s.reapEvery = time.Minute
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
@@ -144,6 +167,7 @@ func New(cfg Config) (*Server, error) {
 	s.registerGPUPoolSteps()
 	s.registerPowerSteps()
 	s.scheduler = newScheduler(s, poll)
+	s.registerSnapshotSteps()
 	s.handler = s.routes()
 	return s, nil
 }
@@ -154,7 +178,7 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // Start runs the operation engine and housekeeping until Close.
 func (s *Server) Start(ctx context.Context) {
 	ctx, s.stop = context.WithCancel(ctx)
-	s.wg.Add(5)
+	s.wg.Add(6)
 	go func() {
 		defer s.wg.Done()
 		s.engine.run(ctx)
@@ -170,6 +194,10 @@ func (s *Server) Start(ctx context.Context) {
 	go func() {
 		defer s.wg.Done()
 		s.scheduler.run(ctx)
+	}()
+	go func() {
+		defer s.wg.Done()
+		s.reaper(ctx, s.reapEvery)
 	}()
 	go func() {
 		defer s.wg.Done()

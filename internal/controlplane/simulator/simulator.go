@@ -141,11 +141,14 @@ func (s *Simulator) StateDir(id string) string {
 func (s *Simulator) Provision(_ context.Context, g driver.Gateway) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return driver.WriteStateDir(s.StateDir(g.ID), g, driver.ConfigOptions{
+	if err := driver.WriteStateDir(s.StateDir(g.ID), g, driver.ConfigOptions{
 		Port:      GatewayPort,
 		Bind:      "lan",
 		Workspace: filepath.Join(s.StateDir(g.ID), "workspace"),
-	})
+	}); err != nil {
+		return err
+	}
+	return ensureStateDatabase(s.StateDir(g.ID))
 }
 
 // Materialise is Provision without a context.

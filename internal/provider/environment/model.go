@@ -84,6 +84,8 @@ type resourceModel struct {
 	environmentModel
 	SecretsWO        types.Map      `tfsdk:"secrets_wo"`
 	SecretsWOVersion types.Int64    `tfsdk:"secrets_wo_version"`
+	RestoreFrom      types.Object   `tfsdk:"restore_from"`
+	FinalSnapshot    types.Object   `tfsdk:"final_snapshot"`
 	GatewayToken     types.String   `tfsdk:"gateway_token"`
 	Timeouts         timeouts.Value `tfsdk:"timeouts"`
 }
@@ -171,6 +173,12 @@ func (m *resourceModel) toCreate(ctx context.Context, secrets map[string]string)
 	if len(secrets) > 0 {
 		req.Secrets = secrets
 	}
+	rf, d := m.restoreFrom(ctx)
+	diags.Append(d...)
+	req.RestoreFrom = rf
+	fs, d := m.finalSnapshot(ctx)
+	diags.Append(d...)
+	req.FinalSnapshot = fs
 	return req, diags
 }
 
@@ -210,6 +218,9 @@ func (m *resourceModel) toUpdate(ctx context.Context, state *resourceModel, secr
 	if secrets != nil {
 		req.Secrets = &secrets
 	}
+	fs, d := m.finalSnapshotUpdate(ctx, state)
+	diags.Append(d...)
+	req.FinalSnapshot = fs
 	return req, diags
 }
 

@@ -3,6 +3,7 @@ package environment
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -75,6 +76,7 @@ func NewResource() resource.Resource {
 		FromAPI: func(ctx context.Context, pd *shared.ProviderData, m *resourceModel, env *api.Environment) diag.Diagnostics {
 			diags := m.fromAPI(ctx, env, true)
 			readToken(ctx, pd, m, &diags)
+			diags.Append(m.snapshotsFromAPI(env)...)
 			return diags
 		},
 		UpdateAPI: func(ctx context.Context, c *client.Client, plan, state, cfg *resourceModel, diags *diag.Diagnostics) (*api.Operation, error) {
@@ -260,6 +262,7 @@ func (r *Resource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *r
 			"timeouts": shared.TimeoutsAttribute(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
 		},
 	}
+	maps.Copy(resp.Schema.Attributes, snapshotAttributes())
 }
 
 // ValidateConfig checks what single-attribute validators cannot: a beta
@@ -297,6 +300,7 @@ func (r *Resource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReques
 	}
 	if req.State.Raw.IsNull() {
 		r.checkRegion(ctx, plan.Region, resp)
+		r.checkRestore(ctx, &plan, resp)
 		return
 	}
 	var state resourceModel
@@ -346,8 +350,26 @@ func (r *Resource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReques
 		plan.Status = state.Status
 		plan.StatusMessage = state.StatusMessage
 		plan.PowerState = state.PowerState
+		plan = unchangedAsState(ctx, plan, state, req, resp)
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// unchangedAsState returns state when plan differs from it only in the
+// values the control plane computes on a change (etag, updated_at): Terraform
+// proposes a removed restore_from block as a change, which its plan modifier
+// puts back, leaving nothing to apply.
+func unchangedAsState(ctx context.Context, plan, state resourceModel, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) resourceModel {
+	candidate := plan
+	candidate.ETag, candidate.UpdatedAt = state.ETag, state.UpdatedAt
+	tmp := resp.Plan
+	if d := tmp.Set(ctx, &candidate); d.HasError() {
+		return plan
+	}
+	if tmp.Raw.Equal(req.State.Raw) {
+		return candidate
+	}
+	return plan
 }
 
 // checkRegion rejects unknown or closed regions at plan time, from one
