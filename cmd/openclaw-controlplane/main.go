@@ -90,6 +90,7 @@ func serve(args []string, stderr io.Writer) error {
 	rateLimit := fs.Float64("rate-limit", 50, "default requests per second per API key (0: unlimited)")
 	rateBurst := fs.Int("rate-burst", 100, "default burst per API key")
 	gpuCatalog := fs.String("gpu-catalog", env("OPENCLAW_GPU_CATALOG", ""), "JSON file replacing the built-in GPU catalog: types, regional prices, simulator capacity (env OPENCLAW_GPU_CATALOG)")
+	simClock := fs.Bool("sim-clock", env("OPENCLAW_SIM_CLOCK", "") == "1", "simulator: accept POST /v1/simulator/clock (admin keys) to move the control plane's clock, for tests (env OPENCLAW_SIM_CLOCK=1)")
 	snapshotStore := fs.String("snapshot-store", env("OPENCLAW_SNAPSHOT_STORE", ""), "blob store for snapshot archives (encrypted): file:///dir or s3://bucket?endpoint=https://...; default file://<data-dir>/snapshots (env OPENCLAW_SNAPSHOT_STORE)")
 	addrFile := fs.String("addr-file", "", "write the listening address to this file once ready (for scripts using port 0)")
 	logLevel := fs.String("log-level", env("OPENCLAW_LOG_LEVEL", "info"), "debug, info, warn or error (env OPENCLAW_LOG_LEVEL)")
@@ -170,6 +171,7 @@ func serve(args []string, stderr io.Writer) error {
 		Logger:        logger,
 
 		GPUCatalogFile: *gpuCatalog,
+		SimClock:       *simClock,
 		SnapshotStore:  *snapshotStore,
 	})
 	if err != nil {
@@ -204,7 +206,7 @@ func serve(args []string, stderr io.Writer) error {
 		scheme = "https"
 	}
 	logger.Info("control plane listening", "addr", ln.Addr().String(), "scheme", scheme, "mutual_tls", reloader != nil && reloader.MutualTLS(),
-		"database", redactDSN(*database), "data_dir", *dataDir, "driver", drv.Name(), "sim_delay", delay.String(), "version", version)
+		"database", redactDSN(*database), "data_dir", *dataDir, "driver", drv.Name(), "sim_delay", delay.String(), "sim_clock", *simClock, "version", version)
 	if reloader == nil && !controlplane.IsLoopback(*listen) {
 		logger.Warn("serving plain HTTP on a non-loopback address: API keys cross the network unencrypted; set --tls-cert and --tls-key (or terminate TLS in a proxy in front)", "addr", *listen)
 	}

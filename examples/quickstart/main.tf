@@ -62,6 +62,23 @@ resource "openclaw_gpu_pool" "llm" {
   ]
 }
 
+# Staging runs on weekdays, 08:00 to 19:00 Berlin time: the control plane's
+# scheduler stops the gateway and scales the GPU pool to zero outside these
+# hours (the next plan stays empty). running_hours_per_week is in the plan.
+resource "openclaw_shutdown_schedule" "staging" {
+  name           = "weekdays"
+  environment_id = openclaw_environment.staging.id
+  time_zone      = "Europe/Berlin"
+  windows = [
+    { days = ["mon", "tue", "wed", "thu", "fri"], start = "08:00", stop = "19:00" },
+  ]
+
+  # estimated_monthly_savings prices the environment's GPU pools as they are
+  # when it is read: create the schedule after the pool so the first figure
+  # already includes it.
+  depends_on = [openclaw_gpu_pool.llm]
+}
+
 output "environment_id" {
   value = openclaw_environment.staging.id
 }
@@ -84,5 +101,14 @@ output "gpu_pool" {
     runs_on              = "${openclaw_gpu_pool.llm.current_nodes} × ${openclaw_gpu_pool.llm.effective_gpu_type} (${openclaw_gpu_pool.llm.effective_capacity_type})"
     hourly_cost          = openclaw_gpu_pool.llm.hourly_cost
     hourly_cost_estimate = openclaw_gpu_pool.llm.hourly_cost_estimate
+  }
+}
+
+output "schedule" {
+  value = {
+    running_hours_per_week    = openclaw_shutdown_schedule.staging.running_hours_per_week
+    estimated_monthly_savings = openclaw_shutdown_schedule.staging.estimated_monthly_savings
+    power_now                 = openclaw_shutdown_schedule.staging.power_now
+    next_transitions          = openclaw_shutdown_schedule.staging.next_transitions
   }
 }

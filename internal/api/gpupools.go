@@ -21,7 +21,10 @@ const (
 	PoolStatusRunning      = "running"
 	PoolStatusUpdating     = "updating"
 	PoolStatusDeleting     = "deleting"
-	PoolStatusFailed       = "failed"
+	// PoolStatusStopped: scaled to zero while its environment is powered
+	// off (a shutdown schedule or a manual power action).
+	PoolStatusStopped = "stopped"
+	PoolStatusFailed  = "failed"
 )
 
 // GPUType is one entry of the GPU catalog.

@@ -56,6 +56,18 @@ var typePairs = []typePair{
 	{typeOf[api.List[api.APIKey]](), "APIKeyList"},
 	{typeOf[api.AuditEvent](), "AuditEvent"},
 	{typeOf[api.List[api.AuditEvent]](), "AuditEventList"},
+	{typeOf[api.ShutdownWindow](), "ShutdownWindow"},
+	{typeOf[api.ShutdownException](), "ShutdownException"},
+	{typeOf[api.ScheduledTransition](), "ScheduledTransition"},
+	{typeOf[api.ScheduleLastRun](), "ScheduleLastRun"},
+	{typeOf[api.ScheduleRun](), "ScheduleRun"},
+	{typeOf[api.ShutdownSchedule](), "ShutdownSchedule"},
+	{typeOf[api.ShutdownScheduleCreate](), "ShutdownScheduleCreate"},
+	{typeOf[api.ShutdownScheduleUpdate](), "ShutdownScheduleUpdate"},
+	{typeOf[api.List[api.ShutdownSchedule]](), "ShutdownScheduleList"},
+	{typeOf[api.List[api.ScheduleRun]](), "ScheduleRunList"},
+	{typeOf[api.PowerRequest](), "PowerRequest"},
+	{typeOf[api.SimulatorClock](), "SimulatorClock"},
 	{typeOf[api.Snapshot](), "Snapshot"},
 	{typeOf[api.SnapshotCreate](), "SnapshotCreate"},
 	{typeOf[api.SnapshotUpdate](), "SnapshotUpdate"},
@@ -416,6 +428,26 @@ func samples() []struct {
 		{"APIKeyList", api.List[api.APIKey]{Items: []api.APIKey{sampleAPIKey()}, NextPageToken: "tok"}},
 		{"AuditEvent", sampleAuditEvent()},
 		{"AuditEventList", api.List[api.AuditEvent]{Items: []api.AuditEvent{sampleAuditEvent()}, NextPageToken: "tok"}},
+		{"ShutdownWindow", sampleWindow()},
+		{"ShutdownException", sampleException()},
+		{"ScheduledTransition", api.ScheduledTransition{At: t1, Action: "stop"}},
+		{"ScheduleLastRun", api.ScheduleLastRun{At: t0, Action: "start", Outcome: "succeeded", OperationID: "op_1"}},
+		{"ScheduleRun", sampleRun()},
+		{"ShutdownSchedule", sampleSchedule()},
+		{"ShutdownScheduleCreate", api.ShutdownScheduleCreate{
+			Name: "office-hours", EnvironmentID: "env_1", Description: "d", Enabled: ptr(true), TimeZone: "Europe/Berlin",
+			Windows: []api.ShutdownWindow{sampleWindow()}, StartCron: "0 8 * * 1-5", StopCron: "0 19 * * 1-5",
+			Exceptions: []api.ShutdownException{sampleException()}, Enforcement: api.EnforceContinuous, DrainTimeout: "10m",
+		}},
+		{"ShutdownScheduleUpdate", api.ShutdownScheduleUpdate{
+			Name: ptr("renamed"), Description: ptr("d"), Enabled: ptr(false), TimeZone: ptr("UTC"),
+			Windows: ptr([]api.ShutdownWindow{}), StartCron: ptr("0 8 * * *"), StopCron: ptr("0 19 * * *"),
+			Exceptions: ptr([]api.ShutdownException{}), Enforcement: ptr(api.EnforceTransitions), DrainTimeout: ptr("0s"),
+		}},
+		{"ShutdownScheduleList", api.List[api.ShutdownSchedule]{Items: []api.ShutdownSchedule{sampleSchedule()}, NextPageToken: "tok"}},
+		{"ScheduleRunList", api.List[api.ScheduleRun]{Items: []api.ScheduleRun{sampleRun()}, NextPageToken: "tok"}},
+		{"PowerRequest", api.PowerRequest{State: "running", Until: &t1}},
+		{"SimulatorClock", api.SimulatorClock{Now: t0}},
 		{"WhoAmI", api.WhoAmI{KeyID: "key_1", Name: "ci", Prefix: "ocp_AbCd", Scopes: []string{api.ScopeAdmin}, EnvironmentID: "env_1", ExpiresAt: ptr(time.Date(2027, 1, 31, 12, 0, 0, 0, time.UTC)), RevokeGraceUntil: ptr(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))}},
 	}
 }
@@ -660,5 +692,28 @@ func sampleGPUPool() api.GPUPool {
 		EffectiveGPUType: "nvidia-h100-80gb", EffectiveCapacityType: api.CapacitySpot,
 		BaseURL: "http://inference.prod.us-east.gpu.openclaw.internal:8000/v1", HourlyCost: 44.8, ETag: "2",
 		CreatedAt: t0, UpdatedAt: t1,
+	}
+}
+
+func sampleWindow() api.ShutdownWindow {
+	return api.ShutdownWindow{Days: []string{"mon", "fri"}, Start: "08:00", Stop: "24:00"}
+}
+
+func sampleException() api.ShutdownException {
+	return api.ShutdownException{From: "2026-12-24", Until: "2026-12-26T18:00:00+01:00", State: "stopped", Reason: "holidays"}
+}
+
+func sampleRun() api.ScheduleRun {
+	return api.ScheduleRun{ID: "run_1", At: t0, Action: "stop", Trigger: "catch_up", Outcome: "failed", Detail: "late", OperationID: "op_1", CreatedAt: t1}
+}
+
+func sampleSchedule() api.ShutdownSchedule {
+	return api.ShutdownSchedule{
+		ID: "sched_1", Name: "office-hours", EnvironmentID: "env_1", Description: "staging", Enabled: true, TimeZone: "Europe/Berlin",
+		Windows: []api.ShutdownWindow{sampleWindow()}, StartCron: "0 8 * * *", StopCron: "0 19 * * *",
+		Exceptions: []api.ShutdownException{sampleException()}, Enforcement: api.EnforceTransitions, DrainTimeout: "5m",
+		PowerNow: "running", NextTransitions: []api.ScheduledTransition{{At: t1, Action: "stop"}}, RunningHoursPerWeek: 55,
+		EstimatedMonthlySavings: 123.45, LastRun: &api.ScheduleLastRun{At: t0, Action: "start", Outcome: "succeeded", OperationID: "op_1"},
+		ETag: "2", CreatedAt: t0, UpdatedAt: t1,
 	}
 }

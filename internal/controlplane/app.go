@@ -51,6 +51,9 @@ type Options struct {
 	Now func() time.Time
 	// GPUCatalogFile replaces the built-in GPU catalog (prices, capacity).
 	GPUCatalogFile string
+	// SimClock makes the clock movable through POST /v1/simulator/clock
+	// (admin keys only); ignored when Now is set.
+	SimClock bool
 	// SnapshotStore is the blob store URL for snapshot archives
 	// (file:///dir or s3://bucket?endpoint=...); default
 	// file://<DataDir>/snapshots.
@@ -95,6 +98,10 @@ func Open(ctx context.Context, o Options) (*App, error) {
 		}
 		catalog = &c
 	}
+	var simClock *server.SimClock
+	if o.SimClock && o.Now == nil {
+		simClock = server.NewSimClock()
+	}
 	drv := o.Driver
 	if drv == nil {
 		drv = simulator.New(simulator.Config{DataDir: o.DataDir, Delay: o.SimDelay, FailureRate: o.SimFailRate})
@@ -124,6 +131,7 @@ func Open(ctx context.Context, o Options) (*App, error) {
 		PollInterval: o.PollInterval,
 		Now:          o.Now,
 		GPUCatalog:   catalog,
+		SimClock:     simClock,
 
 		Snapshots:            bucket,
 		SnapshotReapInterval: o.SnapshotReapInterval,

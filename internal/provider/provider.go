@@ -28,6 +28,7 @@ import (
 	"github.com/openclaw/terraform-provider-openclaw/internal/provider/environment"
 	"github.com/openclaw/terraform-provider-openclaw/internal/provider/gpupool"
 	"github.com/openclaw/terraform-provider-openclaw/internal/provider/region"
+	"github.com/openclaw/terraform-provider-openclaw/internal/provider/schedule"
 	"github.com/openclaw/terraform-provider-openclaw/internal/provider/shared"
 	"github.com/openclaw/terraform-provider-openclaw/internal/provider/snapshot"
 	"github.com/openclaw/terraform-provider-openclaw/internal/provider/validators"
@@ -236,6 +237,7 @@ func (p *OpenClawProvider) Resources(context.Context) []func() resource.Resource
 		environment.NewResource,
 		gpupool.NewResource,
 		apikey.NewResource,
+		schedule.NewResource,
 		snapshot.NewResource,
 	}
 }
@@ -248,6 +250,7 @@ func (p *OpenClawProvider) DataSources(context.Context) []func() datasource.Data
 		gpupool.NewDataSource,
 		gpupool.NewGPUTypesDataSource,
 		apikey.NewDataSource,
+		schedule.NewDataSource,
 		snapshot.NewDataSource,
 		snapshot.NewListDataSource,
 	}
@@ -262,5 +265,6 @@ func (p *OpenClawProvider) EphemeralResources(context.Context) []func() ephemera
 func (p *OpenClawProvider) Functions(context.Context) []func() function.Function {
 	return []func() function.Function{
 		gpupool.NewMonthlyCostFunction,
+		schedule.NewHoursPerWeekFunction,
 	}
 }

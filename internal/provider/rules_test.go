@@ -17,6 +17,8 @@ import (
 	"github.com/openclaw/terraform-provider-openclaw/internal/provider/apikey"
 	"github.com/openclaw/terraform-provider-openclaw/internal/provider/environment"
 	"github.com/openclaw/terraform-provider-openclaw/internal/provider/gpupool"
+	"github.com/openclaw/terraform-provider-openclaw/internal/provider/schedule"
+	sched "github.com/openclaw/terraform-provider-openclaw/internal/schedule"
 )
 
 // attribute finds an attribute of a resource's schema by its path
@@ -75,6 +77,12 @@ func planRejects(t *testing.T, a schema.Attribute, v attr.Value) bool {
 			val.ValidateMap(ctx, validator.MapRequest{Path: p, PathExpression: p.Expression(), ConfigValue: v.(types.Map)}, &resp)
 			failed = failed || resp.Diagnostics.HasError()
 		}
+	case schema.ListAttribute:
+		for _, val := range a.Validators {
+			var resp validator.ListResponse
+			val.ValidateList(ctx, validator.ListRequest{Path: p, ConfigValue: v.(types.List)}, &resp)
+			failed = failed || resp.Diagnostics.HasError()
+		}
 	case schema.ListNestedAttribute:
 		for _, val := range a.Validators {
 			var resp validator.ListResponse
@@ -103,7 +111,7 @@ type ruleCase struct {
 // sides of each limit is refused by the plan exactly when the control plane
 // refuses it.
 func TestPlanRejectsWhatTheServerRejects(t *testing.T) {
-	env, pool, key := environment.NewResource(), gpupool.NewResource(), apikey.NewResource()
+	env, pool, key, sched := environment.NewResource(), gpupool.NewResource(), apikey.NewResource(), schedule.NewResource()
 
 	names := []string{"a", "ab-c9", "a" + strings.Repeat("b", api.MaxNameLen-1), strings.Repeat("a", api.MaxNameLen+1), "Bad", "a-", "-a", "9a", "a_b", "a.b"}
 	labelMaps := []map[string]string{
@@ -129,7 +137,7 @@ func TestPlanRejectsWhatTheServerRejects(t *testing.T) {
 	cases := map[string][]ruleCase{}
 	add := func(key string, c ruleCase) { cases[key] = append(cases[key], c) }
 	for _, n := range names {
-		for _, res := range []string{"environment", "gpu_pool", "api_key"} {
+		for _, res := range []string{"environment", "gpu_pool", "api_key", "shutdown_schedule"} {
 			add(res+" name", ruleCase{types.StringValue(n), api.ValidateName("name", n)})
 		}
 	}
@@ -183,7 +191,11 @@ func TestPlanRejectsWhatTheServerRejects(t *testing.T) {
 		})})
 	}
 
-	resources := map[string]resource.Resource{"environment": env, "gpu_pool": pool, "api_key": key}
+	for key, cs := range scheduleRuleCases() {
+		cases[key] = append(cases[key], cs...)
+	}
+
+	resources := map[string]resource.Resource{"environment": env, "gpu_pool": pool, "api_key": key, "shutdown_schedule": sched}
 	for name, cs := range cases {
 		res, at, _ := strings.Cut(name, " ")
 		a := attribute(t, resources[res], at)
@@ -243,4 +255,56 @@ func short(v attr.Value) string {
 		return s[:60] + "…"
 	}
 	return s
+}
+
+// scheduleRuleCases are the shutdown schedule's single-value rules: each
+// value is judged by the control plane inside an otherwise valid schedule.
+func scheduleRuleCases() map[string][]ruleCase {
+	cases := map[string][]ruleCase{}
+	type settings struct{ desc, enforcement, drain string }
+	server := func(mod func(*sched.Spec, *settings)) []api.FieldError {
+		sp := sched.Spec{TimeZone: "UTC", Windows: []sched.Window{{Days: []string{"mon"}, Start: "08:00", Stop: "19:00"}},
+			Exceptions: []sched.Exception{{From: "2026-12-24", Until: "2026-12-26", State: "stopped"}}}
+		st := settings{enforcement: api.EnforceTransitions, drain: api.DefaultDrainTimeout}
+		mod(&sp, &st)
+		return api.ValidateShutdownSchedule("office", sp, st.desc, st.enforcement, st.drain)
+	}
+	str := func(key string, values []string, mod func(*sched.Spec, *settings, string)) {
+		for _, v := range values {
+			cases[key] = append(cases[key], ruleCase{types.StringValue(v), server(func(sp *sched.Spec, st *settings) { mod(sp, st, v) })})
+		}
+	}
+	const k = "shutdown_schedule "
+	str(k+"time_zone", []string{"UTC", "Europe/Berlin", "Asia/Kolkata", "Europe/Berlinn", "UTC+2", "+02:00", "Etc/GMT-2", "W. Europe Standard Time", "Local", ""},
+		func(sp *sched.Spec, _ *settings, v string) { sp.TimeZone = v })
+	str(k+"windows.start", []string{"00:00", "08:00", "23:59", "8:00", "24:00", "25:00", "08:60", "0800"},
+		func(sp *sched.Spec, _ *settings, v string) { sp.Windows[0].Start = v })
+	str(k+"windows.stop", []string{"00:00", "17:30", "24:00", "24:01", "7:00", "19:60"},
+		func(sp *sched.Spec, _ *settings, v string) { sp.Windows[0].Stop = v })
+	crons := []string{"0 19 * * *", "30 2 * * 1-5", "*/15 * * * *", "0 25 * * *", "0 0 8 * * *", "@daily", "CRON_TZ=UTC 0 1 * * *", "evening"}
+	str(k+"stop_cron", crons, func(sp *sched.Spec, _ *settings, v string) { sp.Windows, sp.StopCron = nil, v })
+	str(k+"start_cron", crons, func(sp *sched.Spec, _ *settings, v string) {
+		sp.Windows, sp.StopCron, sp.StartCron = nil, "0 19 * * *", v
+	})
+	str(k+"exceptions.from", []string{"2026-12-24", "2026-12-20T10:00:00Z", "2026-12-24T10:00:00+01:00", "2026-12-24T10:00", "2026-12-24T10:00:30", "24.12.2026", "2026-13-01", "2026-12-24 10:00"},
+		func(sp *sched.Spec, _ *settings, v string) { sp.Exceptions[0].From = v })
+	str(k+"exceptions.until", []string{"2026-12-26", "2027-01-01T00:00:00Z", "tomorrow", "2026-02-30"},
+		func(sp *sched.Spec, _ *settings, v string) { sp.Exceptions[0].Until = v })
+	str(k+"exceptions.state", []string{"stopped", "running", "off", "Stopped"},
+		func(sp *sched.Spec, _ *settings, v string) { sp.Exceptions[0].State = v })
+	str(k+"enforcement", []string{api.EnforceTransitions, api.EnforceContinuous, "always", ""},
+		func(_ *sched.Spec, st *settings, v string) { st.enforcement = v })
+	str(k+"drain_timeout", []string{"0s", "5m", "1h", "61m", "-1s", "5 minutes"},
+		func(_ *sched.Spec, st *settings, v string) { st.drain = v })
+	str(k+"description", []string{"", strings.Repeat("d", api.MaxScheduleDesc), strings.Repeat("d", api.MaxScheduleDesc+1)},
+		func(_ *sched.Spec, st *settings, v string) { st.desc = v })
+	for _, days := range [][]string{{"mon"}, {"mon", "sun"}, {"monday"}, {"Mon"}, {}} {
+		elems := make([]attr.Value, len(days))
+		for i, d := range days {
+			elems[i] = types.StringValue(d)
+		}
+		cases[k+"windows.days"] = append(cases[k+"windows.days"], ruleCase{types.ListValueMust(types.StringType, elems),
+			server(func(sp *sched.Spec, _ *settings) { sp.Windows[0].Days = days })})
+	}
+	return cases
 }

@@ -76,7 +76,13 @@ func (s *Server) envTransition(transition, during string) stepFunc {
 			if err := s.materialiseEnvironment(ctx, res.ID); err != nil {
 				return stepOutcome{}, err
 			}
-			if spec.DesiredState == api.DesiredStopped {
+			// A configuration change does not start a gateway that a
+			// schedule or an operator holds stopped (power.go).
+			var st envStatus
+			if err := json.Unmarshal(res.Status, &st); err != nil {
+				return stepOutcome{}, err
+			}
+			if spec.DesiredState == api.DesiredStopped || st.StoppedBy != "" {
 				if err := s.gw.Stop(ctx, res.ID, s.drainTimeout); err != nil {
 					return stepOutcome{}, err
 				}
@@ -147,8 +153,15 @@ func (s *Server) waitStopped(ctx context.Context, op *store.Operation, res *stor
 		return stepOutcome{after: pollGateway}, nil
 	}
 	if _, err := s.mutateResource(ctx, store.KindEnvironment, res.ID, func(r *store.Resource) error {
+		var cur envSpec
+		if err := json.Unmarshal(r.Spec, &cur); err != nil {
+			return err
+		}
 		return setStatus(r, func(st *envStatus) {
 			st.Status, st.PowerState, st.Message = api.EnvStatusStopped, api.PowerOff, ""
+			if cur.DesiredState == api.DesiredStopped {
+				st.StoppedBy = "" // configuration decides from now on
+			}
 		})
 	}); err != nil {
 		return stepOutcome{}, err

@@ -34,6 +34,11 @@ type envSpec struct {
 type envStatus struct {
 	Status     string `json:"status"`
 	PowerState string `json:"power_state"`
+	// StoppedBy is set while a schedule or an operator holds the gateway
+	// stopped (power, not configuration: desired_state stays running).
+	StoppedBy string `json:"stopped_by,omitempty"`
+	// PowerOverride is an operator's power action with an end (power.go).
+	PowerOverride *powerOverride `json:"power_override,omitempty"`
 	// Message says why a gateway failed (its last log lines) or was restarted.
 	Message string `json:"message,omitempty"`
 	// GatewayToken is the gateway's shared token, encrypted with the keyring.

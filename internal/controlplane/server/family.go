@@ -41,9 +41,12 @@ const (
 	opGPUPoolCreate     = "gpu_pool.create"
 	opGPUPoolUpdate     = "gpu_pool.update"
 	opGPUPoolDelete     = "gpu_pool.delete"
-	opSnapshotCreate    = "snapshot.create"
-	opSnapshotUpdate    = "snapshot.update"
-	opSnapshotDelete    = "snapshot.delete"
+	// opEnvironmentPower stops or starts an environment (power.go): a
+	// shutdown schedule's transition or an operator's power action.
+	opEnvironmentPower = "environment.power"
+	opSnapshotCreate   = "snapshot.create"
+	opSnapshotUpdate   = "snapshot.update"
+	opSnapshotDelete   = "snapshot.delete"
 )
 
 // The resource families of the control plane.
@@ -52,6 +55,10 @@ var (
 		readScope: api.ScopeEnvironmentsRead, writeScope: api.ScopeEnvironmentsWrite}
 	gpuPools = &family{kind: store.KindGPUPool, noun: "GPU pool", parent: store.KindEnvironment,
 		readScope: api.ScopeGPUPoolsRead, writeScope: api.ScopeGPUPoolsWrite}
+	// Synchronous (no operations of its own); its runs are environment.power
+	// operations of its environment.
+	shutdownSchedules = &family{kind: store.KindShutdownSchedule, noun: "shutdown schedule", parent: store.KindEnvironment,
+		readScope: api.ScopeSchedulesRead, writeScope: api.ScopeSchedulesWrite}
 	// Snapshots are backups: they outlive their environment.
 	dataSnapshots = &family{kind: store.KindDataSnapshot, noun: "snapshot", parent: store.KindEnvironment,
 		outlivesParent: true, newestFirst: true,
@@ -59,7 +66,7 @@ var (
 )
 
 // families lists every family; children of an environment are found here.
-var families = []*family{environments, gpuPools, dataSnapshots}
+var families = []*family{environments, gpuPools, shutdownSchedules, dataSnapshots}
 
 func familyOf(kind string) *family {
 	for _, f := range families {

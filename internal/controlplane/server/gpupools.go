@@ -253,9 +253,13 @@ func (s *Server) updateGPUPool(w http.ResponseWriter, r *http.Request, p *princi
 	changed := specChanged || !maps.Equal(labels, res.Labels)
 	op := s.newOperation(opGPUPoolUpdate, store.KindGPUPool, id)
 	// A failed pool is retried by any update, even one that changes nothing.
-	if !specChanged && st.Status != api.PoolStatusFailed {
+	// A pool stopped with its environment takes the change when it starts.
+	switch {
+	case !specChanged && st.Status != api.PoolStatusFailed:
 		s.metadataOnly(op, "no changes to the nodes")
-	} else {
+	case st.Status == api.PoolStatusStopped:
+		s.metadataOnly(op, "the pool is stopped with its environment; the change applies when the environment starts")
+	default:
 		op.Message = "queued"
 		op.Payload = mustJSON(poolUpdatePayload{
 			Replace:  sp.GPUType != old.GPUType || sp.CapacityType != old.CapacityType || sp.GPUsPerNode != old.GPUsPerNode || sp.Backend != old.Backend,

@@ -47,6 +47,8 @@ func harnessOptions(dataDir, adminKey string) controlplane.Options {
 		// by the server-wide burst.
 		RateBurst:    100,
 		PollInterval: 50 * time.Millisecond,
+		// The clock reads real time but POST /v1/simulator/clock exists.
+		SimClock: true,
 	}
 }
 

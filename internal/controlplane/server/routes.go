@@ -106,6 +106,15 @@ func (s *Server) routes() http.Handler {
 	s.route(mux, "DELETE /v1/gpu-pools/{id}", s.deleteGPUPool)
 	s.route(mux, "POST /v1/gpu-pools/{id}/simulator/load", s.simulateLoad)
 
+	s.route(mux, "GET /v1/shutdown-schedules", s.listSchedules)
+	s.route(mux, "POST /v1/shutdown-schedules", s.createSchedule)
+	s.route(mux, "GET /v1/shutdown-schedules/{id}", s.getSchedule)
+	s.route(mux, "PATCH /v1/shutdown-schedules/{id}", s.updateSchedule)
+	s.route(mux, "DELETE /v1/shutdown-schedules/{id}", s.deleteSchedule)
+	s.route(mux, "GET /v1/shutdown-schedules/{id}/runs", s.listScheduleRuns)
+	s.route(mux, "POST /v1/environments/{id}/power", s.powerEnvironment)
+	s.route(mux, "POST /v1/simulator/clock", s.setSimClock)
+
 	s.route(mux, "GET /v1/whoami", s.whoami)
 
 	s.route(mux, "GET /v1/snapshots", s.listSnapshots)

@@ -48,8 +48,11 @@ type Config struct {
 	// GPUCatalog prices GPU types and holds the simulator's capacity;
 	// default gpucatalog.Default().
 	GPUCatalog *gpucatalog.Catalog
-	// Now is the clock; default time.Now.
+	// Now is the clock; default time.Now (or SimClock.Now).
 	Now func() time.Time
+	// SimClock, when set, is the clock and can be moved through
+	// POST /v1/simulator/clock (--sim-clock); nil: no way to move it.
+	SimClock *SimClock
 	// Snapshots is where snapshot archives are stored (nil: snapshots are
 	// refused); Archiver makes and restores them (default archive.Dir).
 	Snapshots *snapshotblob.Bucket
@@ -86,7 +89,11 @@ type Server struct {
 	catalog      gpucatalog.Catalog
 	now          func() time.Time
 	engine       *engine
-	metrics      *metrics
+	// scheduler runs shutdown schedules (scheduler.go); simClock is the
+	// movable clock of --sim-clock, or nil.
+	scheduler *scheduler
+	simClock  *SimClock
+	metrics   *metrics
 	// snapshots and archiver serve data snapshots.
 	snapshots *snapshotblob.Bucket
 	archiver  archive.Archiver
@@ -125,12 +132,16 @@ func New(cfg Config) (*Server, error) {
 		now:          cfg.Now,
 		metrics:      newMetrics(),
 		families:     families,
+		simClock:     cfg.SimClock,
 
 		snapshots: cfg.Snapshots,
 		archiver:  cfg.Archiver,
 		reapEvery: cfg.SnapshotReapInterval,
 
 		draining: make(chan struct{}),
+	}
+	if s.now == nil && s.simClock != nil {
+		s.now = s.simClock.Now
 	}
 	if s.archiver == nil {
 		s.archiver = archive.Dir{}
@@ -161,6 +172,8 @@ func New(cfg Config) (*Server, error) {
 	s.engine = newEngine(s, newID("replica"), poll)
 	s.registerEnvironmentSteps()
 	s.registerGPUPoolSteps()
+	s.registerPowerSteps()
+	s.scheduler = newScheduler(s, poll)
 	s.registerSnapshotSteps()
 	s.handler = s.routes()
 	return s, nil
@@ -172,7 +185,7 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // Start runs the operation engine and housekeeping until Close.
 func (s *Server) Start(ctx context.Context) {
 	ctx, s.stop = context.WithCancel(ctx)
-	s.wg.Add(5)
+	s.wg.Add(6)
 	go func() {
 		defer s.wg.Done()
 		s.engine.run(ctx)
@@ -184,6 +197,10 @@ func (s *Server) Start(ctx context.Context) {
 	go func() {
 		defer s.wg.Done()
 		s.watchGateways(ctx)
+	}()
+	go func() {
+		defer s.wg.Done()
+		s.scheduler.run(ctx)
 	}()
 	go func() {
 		defer s.wg.Done()

@@ -203,6 +203,23 @@ type AuditFilter struct {
 	PageToken string
 }
 
+// ScheduleRun is one transition a shutdown schedule executed (or decided to
+// skip). Runs go when their schedule is deleted.
+type ScheduleRun struct {
+	ID         string
+	ScheduleID string
+	// At is the transition's scheduled instant (or, for an initial or
+	// enforcing run, when it was decided): unique per schedule.
+	At      time.Time
+	Action  string
+	Trigger string
+	// Outcome is "started" (OperationID runs it) or "skipped" (Detail says why).
+	Outcome     string
+	Detail      string
+	OperationID string
+	CreatedAt   time.Time
+}
+
 // Tx is every store operation; a Store runs them either alone or inside InTx.
 type Tx interface {
 	CreateResource(ctx context.Context, r *Resource) error
@@ -278,6 +295,15 @@ type Tx interface {
 	// each other (SQLite writers are serialised anyway). Outside InTx it is
 	// an error: a lock that ends with its statement protects nothing.
 	Lock(ctx context.Context, name string) error
+
+	// CreateScheduleRun records a run of a shutdown schedule; a second run
+	// of the same schedule at the same At fails with a UniqueViolation on
+	// "at" (wrapping ErrConflict), so each transition runs exactly once.
+	CreateScheduleRun(ctx context.Context, r *ScheduleRun) error
+	// ListScheduleRuns returns a schedule's runs, newest first.
+	ListScheduleRuns(ctx context.Context, scheduleID string, pageSize int, pageToken string) ([]*ScheduleRun, string, error)
+	// LatestScheduleRun is the run with the latest At (ErrNotFound: none).
+	LatestScheduleRun(ctx context.Context, scheduleID string) (*ScheduleRun, error)
 
 	AppendAudit(ctx context.Context, e *AuditEvent) error
 	ListAudit(ctx context.Context, f AuditFilter) ([]*AuditEvent, string, error)

@@ -355,8 +355,12 @@ func (r *Resource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReques
 		plan.HourlyCostEstimate = state.HourlyCostEstimate
 	}
 
-	// A fixed-size pool runs exactly node_count nodes after apply.
-	if known(plan.NodeCount) {
+	// A fixed-size pool runs exactly node_count nodes after apply, unless
+	// its environment is powered off (a shutdown schedule): then it stays
+	// at zero until the environment starts, and that is not a diff.
+	if stopped := state != nil && state.Status.ValueString() == api.PoolStatusStopped; stopped {
+		plan.CurrentNodes = state.CurrentNodes
+	} else if known(plan.NodeCount) {
 		plan.CurrentNodes = plan.NodeCount
 	}
 	if state != nil {

@@ -24,9 +24,9 @@ type Model interface {
 	TimeoutsValue() timeouts.Value
 }
 
-// Lifecycle is the Create, Read, Update, Delete and Import of an
-// asynchronous resource family: every mutation starts an operation and
-// waits for it within the resource's timeouts, and the same diagnostics
+// Lifecycle is the Create, Read, Update, Delete and Import of a resource
+// family: every mutation starts an operation and waits for it within the
+// resource's timeouts (synchronous families answer Applied), and the same diagnostics
 // come out everywhere. A family embeds it in its resource and declares only
 // how to call the API and how to map its model; M is the model, PM its
 // pointer, T the API type.
@@ -65,6 +65,17 @@ type Lifecycle[M any, PM interface {
 	// AdoptHint says how to find and import the object a failed create may
 	// have made anyway (see AddCreateError). Optional: by default, by name.
 	AdoptHint func(plan PM) string
+}
+
+// Applied is what a synchronous family's API calls (its change is made
+// when the call answers, as for shutdown schedules) hand the lifecycle in
+// place of an operation: nothing to wait for; id names the resource, which
+// the lifecycle then reads back like any other.
+func Applied(id string, err error) (*api.Operation, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &api.Operation{TargetID: id, Status: api.OperationSucceeded}, nil
 }
 
 // ResourceBase is the Metadata and Configure every resource shares.

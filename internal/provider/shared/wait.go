@@ -19,6 +19,9 @@ import (
 // what failed and what to do, and the error is returned for callers that
 // branch on it (nil on success).
 func Wait(ctx context.Context, c *client.Client, op *api.Operation, action string, fields Fields, diags *diag.Diagnostics) error {
+	if op.ID == "" && op.Status == api.OperationSucceeded {
+		return nil // a synchronous family's change, already made (Applied)
+	}
 	tflog.Debug(ctx, "waiting for operation", map[string]any{"operation_id": op.ID, "kind": op.Kind, "target_id": op.TargetID})
 	final, err := c.WaitForOperation(ctx, op)
 	if err != nil {

@@ -184,6 +184,9 @@ var pgConstraintFields = map[string]string{
 	"api_keys_pkey":            "id",
 	"api_keys_secret_hash_key": "secret_hash",
 	"idempotency_keys_pkey":    "key",
+	// Shutdown schedule runs: one per schedule and transition time.
+	"schedule_runs_pkey":               "id",
+	"schedule_runs_schedule_id_at_key": "at",
 }
 
 // uniqueViolation recognizes a unique-constraint failure and names the

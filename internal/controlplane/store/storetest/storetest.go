@@ -56,6 +56,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"APIKeyRevokeAndMetadata", testAPIKeyRevokeAndMetadata},
 		{"Audit", testAudit},
 		{"Lock", testLock},
+		{"ScheduleRuns", testScheduleRuns},
 		{"SnapshotsNewestFirst", testSnapshotsNewestFirst},
 	}
 	for _, tc := range tests {
@@ -1920,6 +1921,65 @@ func testLock(t *testing.T, s store.Store) {
 	must(t, err)
 	if string(got.Spec) != fmt.Sprintf(`{"n":%d}`, workers) {
 		t.Fatalf("counter = %s after %d locked increments", got.Spec, workers)
+	}
+}
+
+func testScheduleRuns(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	env := createResource(t, s, store.KindEnvironment, "", "staging", nil)
+	sch := createResource(t, s, store.KindShutdownSchedule, env.ID, "office-hours", nil)
+	other := createResource(t, s, store.KindShutdownSchedule, "", "other", nil)
+	_, err := s.LatestScheduleRun(ctx, sch.ID)
+	wantErr(t, err, store.ErrNotFound)
+
+	var ids []string
+	for i, action := range []string{"stop", "start", "stop"} {
+		r := &store.ScheduleRun{ID: newID("run"), ScheduleID: sch.ID, At: ts(i * 60), Action: action,
+			Trigger: "transition", Outcome: "started", OperationID: newID("op"), CreatedAt: ts(i*60 + 1)}
+		must(t, s.CreateScheduleRun(ctx, r))
+		ids = append(ids, r.ID)
+	}
+	// The same transition again (another replica): refused, and inside a
+	// transaction the refusal does not abort it.
+	err = s.InTx(ctx, func(tx store.Tx) error {
+		dup := &store.ScheduleRun{ID: newID("run"), ScheduleID: sch.ID, At: ts(60), Action: "start", Trigger: "transition", Outcome: "started"}
+		wantUnique(t, tx.CreateScheduleRun(ctx, dup), "at")
+		return tx.CreateScheduleRun(ctx, &store.ScheduleRun{ID: newID("run"), ScheduleID: other.ID, At: ts(60), Action: "start", Trigger: "initial", Outcome: "skipped", Detail: "why"})
+	})
+	must(t, err)
+
+	latest, err := s.LatestScheduleRun(ctx, sch.ID)
+	must(t, err)
+	if latest.ID != ids[2] || latest.Action != "stop" || latest.Trigger != "transition" || latest.Outcome != "started" || latest.OperationID == "" {
+		t.Fatalf("latest run = %+v, want %s", latest, ids[2])
+	}
+	sameTime(t, "run at", latest.At, ts(120))
+	sameTime(t, "run created_at", latest.CreatedAt, ts(121))
+
+	page, next, err := s.ListScheduleRuns(ctx, sch.ID, 2, "")
+	must(t, err)
+	if len(page) != 2 || page[0].ID != ids[2] || page[1].ID != ids[1] || next == "" {
+		t.Fatalf("first page: %d runs, next %q", len(page), next)
+	}
+	page, next, err = s.ListScheduleRuns(ctx, sch.ID, 2, next)
+	must(t, err)
+	if len(page) != 1 || page[0].ID != ids[0] || next != "" {
+		t.Fatalf("second page: %d runs, next %q", len(page), next)
+	}
+	_, _, err = s.ListScheduleRuns(ctx, sch.ID, 2, "bogus")
+	wantErr(t, err, store.ErrInvalidPageToken)
+
+	// Runs go with their schedule.
+	must(t, s.DeleteResource(ctx, store.KindShutdownSchedule, sch.ID))
+	page, _, err = s.ListScheduleRuns(ctx, sch.ID, 0, "")
+	must(t, err)
+	if len(page) != 0 {
+		t.Fatalf("%d runs survived their schedule", len(page))
+	}
+	page, _, err = s.ListScheduleRuns(ctx, other.ID, 0, "")
+	must(t, err)
+	if len(page) != 1 || page[0].Outcome != "skipped" || page[0].Detail != "why" {
+		t.Fatalf("other schedule's runs: %+v", page)
 	}
 }
 
