@@ -226,3 +226,43 @@ func ListWatch(c cache.Getter, resource, namespace string, opts func(*metav1.Lis
 	}
 	return cache.NewFilteredListWatchFromClient(c, resource, namespace, opts)
 }
+
+// UntilEmpty watches the objects lw yields until there are none, and fails
+// the test, naming what is left, when ctx ends first.
+func UntilEmpty[T runtime.Object](t testing.TB, ctx context.Context, what string, lw cache.ListerWatcher) {
+	t.Helper()
+	var zero T
+	changed := make(chan struct{}, 1)
+	wake := func(any) {
+		select {
+		case changed <- struct{}{}:
+		default:
+		}
+	}
+	store, informer := cache.NewInformerWithOptions(cache.InformerOptions{
+		ListerWatcher: lw,
+		ObjectType:    reflect.New(reflect.TypeOf(zero).Elem()).Interface().(runtime.Object),
+		Handler: cache.ResourceEventHandlerFuncs{
+			AddFunc:    wake,
+			UpdateFunc: func(_, obj any) { wake(obj) },
+			DeleteFunc: wake,
+		},
+	})
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go informer.RunWithContext(ctx)
+	if !cache.WaitForCacheSync(ctx.Done(), informer.HasSynced) {
+		t.Fatalf("waiting for %s: %v", what, ctx.Err())
+	}
+	for {
+		left := store.ListKeys()
+		if len(left) == 0 {
+			return
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			t.Fatalf("waiting for %s: still there: %v", what, left)
+		}
+	}
+}
