@@ -6,6 +6,10 @@
 #     in-process control plane per test
 #   - the store suite against SQLite and against a throwaway PostgreSQL
 #     started here (unless OPENCLAW_TEST_POSTGRES_URL points at one)
+#   - with OPENCLAW_TEST_KUBE=1, the Kubernetes tests against a throwaway
+#     cluster started here with tools/kubernetes.sh (unless
+#     OPENCLAW_TEST_KUBECONFIG points at one); the first start on a machine
+#     builds Kubernetes, several minutes
 #
 # Extra arguments go to `go test` (default: ./...).
 set -euo pipefail
@@ -19,8 +23,10 @@ tf=$(command -v terraform || true)
 
 work=$(mktemp -d -t openclaw-test.XXXXXX)
 pgdir="$work/pg"
+kubedir="$work/kube"
 cleanup() {
 	if [ -d "$pgdir" ]; then tools/postgres.sh stop "$pgdir" >/dev/null 2>&1 || true; fi
+	if [ -d "$kubedir/run" ]; then tools/kubernetes.sh stop "$kubedir" >/dev/null 2>&1 || true; fi
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -30,6 +36,14 @@ if [ -z "${OPENCLAW_TEST_POSTGRES_URL:-}" ]; then
 	echo "make test: starting a throwaway PostgreSQL on 127.0.0.1:$port" >&2
 	OPENCLAW_TEST_POSTGRES_URL=$(tools/postgres.sh start "$pgdir" "$port") || fail "could not start PostgreSQL (see above); set OPENCLAW_TEST_POSTGRES_URL to use an existing server"
 	export OPENCLAW_TEST_POSTGRES_URL
+fi
+
+# One cluster for every package's Kubernetes tests; each test works in a
+# namespace of its own.
+if [ "${OPENCLAW_TEST_KUBE:-}" = 1 ] && [ -z "${OPENCLAW_TEST_KUBECONFIG:-}" ]; then
+	echo "make test: starting a throwaway Kubernetes cluster" >&2
+	OPENCLAW_TEST_KUBECONFIG=$(tools/kubernetes.sh start "$kubedir" | tail -n 1) || fail "could not start the Kubernetes cluster (see above); set OPENCLAW_TEST_KUBECONFIG to use an existing one"
+	export OPENCLAW_TEST_KUBECONFIG
 fi
 
 touch "$work/terraformrc"
