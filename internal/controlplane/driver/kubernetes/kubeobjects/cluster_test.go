@@ -12,12 +12,15 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/utils/ptr"
 
@@ -458,4 +461,106 @@ func mapsKeys(m map[string][]byte) func(func(string) bool) {
 			}
 		}
 	}
+}
+
+// The Role shipped in examples/kubernetes/rbac.yaml is enough for
+// everything this package does, and for the informers the driver runs.
+func TestShippedRoleIsEnough(t *testing.T) {
+	admin := kubetest.Client(t)
+	ns := kubetest.Namespace(t, admin)
+	c := ctx(t)
+	data, err := os.ReadFile("../../../../../examples/kubernetes/rbac.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var account string
+	for _, doc := range strings.Split(string(data), "\n---\n") {
+		obj, _, err := scheme.Codecs.UniversalDeserializer().Decode([]byte(doc), nil, nil)
+		if err != nil {
+			t.Fatalf("decode %q: %v", doc, err)
+		}
+		switch o := obj.(type) {
+		case *corev1.ServiceAccount:
+			o.Namespace = ns
+			account = o.Name
+			_, err = admin.CoreV1().ServiceAccounts(ns).Create(c, o, metav1.CreateOptions{})
+		case *rbacv1.Role:
+			o.Namespace = ns
+			_, err = admin.RbacV1().Roles(ns).Create(c, o, metav1.CreateOptions{})
+		case *rbacv1.RoleBinding:
+			o.Namespace = ns
+			for i := range o.Subjects {
+				o.Subjects[i].Namespace = ns
+			}
+			_, err = admin.RbacV1().RoleBindings(ns).Create(c, o, metav1.CreateOptions{})
+		default:
+			t.Fatalf("unexpected %T in rbac.yaml", obj)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := kubetest.Config(t)
+	cfg.Impersonate = rest.ImpersonationConfig{UserName: "system:serviceaccount:" + ns + ":" + account}
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	s := spec(ns)
+	s.StorageClass = "expandable-" + ns
+	s.StateVolumeGB = 1
+	expandable := &storagev1.StorageClass{
+		ObjectMeta:           metav1.ObjectMeta{Name: s.StorageClass},
+		Provisioner:          "kubernetes.io/no-provisioner",
+		AllowVolumeExpansion: ptr.To(true),
+	}
+	if _, err := admin.StorageV1().StorageClasses().Create(c, expandable, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = admin.StorageV1().StorageClasses().Delete(context.Background(), expandable.Name, metav1.DeleteOptions{})
+	})
+	volume(t, admin, s, "1Gi")
+
+	if _, err := kubeobjects.Apply(c, cs, s); err != nil {
+		t.Fatalf("create as the control plane's account: %v", err)
+	}
+	waitPod(t, cs, s, "running", running)
+	s.Version, s.Running = "2026.10.1", false
+	if _, err := kubeobjects.Apply(c, cs, s); err != nil {
+		t.Fatalf("update as the control plane's account: %v", err)
+	}
+	s.StateVolumeGB = 2
+	if _, err := kubeobjects.Apply(c, cs, s); err != nil {
+		t.Fatalf("grow the volume as the control plane's account: %v", err)
+	}
+	// What the driver's informers need.
+	lists := map[string]func() error{
+		"statefulsets": func() error { _, err := cs.AppsV1().StatefulSets(ns).List(c, metav1.ListOptions{}); return err },
+		"pods":         func() error { _, err := cs.CoreV1().Pods(ns).List(c, metav1.ListOptions{}); return err },
+		"claims": func() error {
+			_, err := cs.CoreV1().PersistentVolumeClaims(ns).List(c, metav1.ListOptions{})
+			return err
+		},
+		"configmaps": func() error { _, err := cs.CoreV1().ConfigMaps(ns).List(c, metav1.ListOptions{}); return err },
+		"secrets":    func() error { _, err := cs.CoreV1().Secrets(ns).List(c, metav1.ListOptions{}); return err },
+		"services":   func() error { _, err := cs.CoreV1().Services(ns).List(c, metav1.ListOptions{}); return err },
+		"watch pods": func() error {
+			w, err := cs.CoreV1().Pods(ns).Watch(c, metav1.ListOptions{})
+			if err == nil {
+				w.Stop()
+			}
+			return err
+		},
+	}
+	for what, list := range lists {
+		if err := list(); err != nil {
+			t.Errorf("list %s as the control plane's account: %v", what, err)
+		}
+	}
+	if err := kubeobjects.Delete(c, cs, ns, envID); err != nil {
+		t.Fatalf("delete as the control plane's account: %v", err)
+	}
+	waitNothingLeft(t, admin, s)
 }
