@@ -240,21 +240,7 @@ func TestLifecycle(t *testing.T) {
 	cs := kubetest.Client(t)
 	ns := kubetest.Namespace(t, cs)
 	c := ctx(t)
-	s := spec(ns)
-	s.StorageClass = "expandable-" + ns
-	s.StateVolumeGB = 1
-	expandable := &storagev1.StorageClass{
-		ObjectMeta:           metav1.ObjectMeta{Name: s.StorageClass},
-		Provisioner:          "kubernetes.io/no-provisioner",
-		AllowVolumeExpansion: ptr.To(true),
-	}
-	if _, err := cs.StorageV1().StorageClasses().Create(c, expandable, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cs.StorageV1().StorageClasses().Delete(context.Background(), expandable.Name, metav1.DeleteOptions{})
-	})
-	volume(t, cs, s, "1Gi")
+	s := expandableVolume(t, cs, ns)
 
 	sts, err := kubeobjects.Apply(c, cs, s)
 	if err != nil {
@@ -350,6 +336,30 @@ func TestResizeRefused(t *testing.T) {
 	if !strings.Contains(err.Error(), kubeobjects.ClaimName(envID)) || !strings.Contains(err.Error(), "5 GiB") {
 		t.Errorf("the error does not name the claim and the size: %v", err)
 	}
+}
+
+// expandableVolume returns a spec of a 1 GiB volume whose storage class
+// allows expansion, with the volume its claim binds to.
+func expandableVolume(t *testing.T, cs kubernetes.Interface, ns string) kubeobjects.Spec {
+	t.Helper()
+	s := spec(ns)
+	s.StorageClass = "expandable-" + ns
+	s.StateVolumeGB = 1
+	class := &storagev1.StorageClass{
+		ObjectMeta:           metav1.ObjectMeta{Name: s.StorageClass},
+		Provisioner:          "kubernetes.io/no-provisioner",
+		AllowVolumeExpansion: ptr.To(true),
+	}
+	if _, err := cs.StorageV1().StorageClasses().Create(context.Background(), class, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := cs.StorageV1().StorageClasses().Delete(context.Background(), class.Name, metav1.DeleteOptions{}); err != nil {
+			t.Errorf("delete storage class %s: %v", class.Name, err)
+		}
+	})
+	volume(t, cs, s, "1Gi")
+	return s
 }
 
 // volume pre-creates the PersistentVolume the environment's claim binds to:
@@ -507,21 +517,7 @@ func TestShippedRoleIsEnough(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	s := spec(ns)
-	s.StorageClass = "expandable-" + ns
-	s.StateVolumeGB = 1
-	expandable := &storagev1.StorageClass{
-		ObjectMeta:           metav1.ObjectMeta{Name: s.StorageClass},
-		Provisioner:          "kubernetes.io/no-provisioner",
-		AllowVolumeExpansion: ptr.To(true),
-	}
-	if _, err := admin.StorageV1().StorageClasses().Create(c, expandable, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = admin.StorageV1().StorageClasses().Delete(context.Background(), expandable.Name, metav1.DeleteOptions{})
-	})
-	volume(t, admin, s, "1Gi")
+	s := expandableVolume(t, admin, ns)
 
 	if _, err := kubeobjects.Apply(c, cs, s); err != nil {
 		t.Fatalf("create as the control plane's account: %v", err)
