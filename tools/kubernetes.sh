@@ -16,12 +16,13 @@
 # stdout) authenticates with a static token of a system:masters user.
 #
 # Kubernetes v1.36.3 (apiserver, controller manager, scheduler) is built from
-# the Go module proxy by the module in tools/kubernetes, kwok v0.8.0 by the
-# one in tools/kubernetes/kwok, into $OPENCLAW_KUBE_CACHE (default
-# ${XDG_CACHE_HOME:-~/.cache}/openclaw-tf/kubernetes): about 5 to 7 minutes on
-# 2 cores the first time, at nice 19. etcd is Debian's etcd-server package
-# (3.4), installed with apt-get when it is missing and we are root; $ETCD_BIN
-# names another binary.
+# the Go module proxy by the module in tools/kubernetes, kwok v0.8.0 and etcd
+# v3.6.8 by the ones in tools/kubernetes/kwok and tools/kubernetes/etcd, into
+# $OPENCLAW_KUBE_CACHE (default ${XDG_CACHE_HOME:-~/.cache}/openclaw-tf/kubernetes),
+# at nice 19: minutes on 2 idle cores, up to an hour on busy ones. Not
+# Debian's etcd 3.4: it cannot answer watch progress requests, and without
+# them every client of the cluster sees events tens of seconds late. $ETCD_BIN
+# names another etcd (3.5 or later).
 set -euo pipefail
 
 prog=$(basename "$0")
@@ -55,7 +56,7 @@ abs_dir() {
 cache_dir() {
 	local base=${OPENCLAW_KUBE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/openclaw-tf/kubernetes}
 	local key
-	key=$( (cat "$module_dir"/go.{mod,sum} "$module_dir"/kwok/go.{mod,sum}; declare -f build_into) | sha256sum | cut -c1-12)
+	key=$( (cat "$module_dir"/go.{mod,sum} "$module_dir"/{kwok,etcd}/go.{mod,sum}; declare -f build_into) | sha256sum | cut -c1-12)
 	echo "$base/$k8s_version-$key"
 }
 
@@ -73,6 +74,7 @@ build_into() {
 		k8s.io/kubernetes/cmd/kube-controller-manager \
 		k8s.io/kubernetes/cmd/kube-scheduler)
 	(cd "$module_dir/kwok" && nice -n 19 go build -trimpath -ldflags "-s -w" -o "$out/bin/" sigs.k8s.io/kwok/cmd/kwok)
+	(cd "$module_dir/etcd" && nice -n 19 go build -trimpath -ldflags "-s -w" -o "$out/bin/etcd" .)
 	# kwok does nothing without stages; these are the ones kwokctl uses.
 	kwok_dir=$(cd "$module_dir/kwok" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)
 	for stage in node/fast/node-initialize node/heartbeat-with-lease/node-heartbeat-with-lease \
@@ -95,7 +97,7 @@ ensure_built() {
 	exec 9>"$dir.lock"
 	flock 9
 	if [[ ! -f $dir/complete ]]; then
-		note "building Kubernetes $k8s_version and kwok into $dir (once per machine; several minutes)"
+		note "building Kubernetes $k8s_version, kwok and etcd into $dir (once per machine; several minutes)"
 		start=$(date +%s)
 		tmp=$(mktemp -d "$dir.tmp.XXXXXX")
 		if ! build_into "$tmp" >"$tmp.log" 2>&1; then
@@ -110,22 +112,6 @@ ensure_built() {
 	fi
 	exec 9>&-
 	echo "$dir"
-}
-
-ETCD=
-find_etcd() {
-	ETCD=${ETCD_BIN:-$(command -v etcd 2>/dev/null || true)}
-	[[ -n $ETCD && -x $ETCD ]] && return
-	if ((EUID == 0)) && command -v apt-get >/dev/null; then
-		note "installing Debian's etcd-server package"
-		export DEBIAN_FRONTEND=noninteractive
-		if ! apt-get install -y -q etcd-server >/dev/null 2>&1; then
-			apt-get update -q >/dev/null 2>&1 || true
-			apt-get install -y -q etcd-server >/dev/null || die "apt-get install etcd-server failed"
-		fi
-		ETCD=$(command -v etcd 2>/dev/null || true)
-	fi
-	[[ -n $ETCD ]] || die "etcd not found: install Debian's etcd-server package (apt-get install etcd-server) or set ETCD_BIN"
 }
 
 free_ports() {
@@ -282,7 +268,8 @@ cmd_start() {
 	command -v curl >/dev/null || die "curl is not on PATH"
 	command -v python3 >/dev/null || die "python3 is not on PATH; it picks free ports"
 	cache=$(ensure_built)
-	find_etcd
+	local etcd=${ETCD_BIN:-$cache/bin/etcd}
+	[[ -x $etcd ]] || die "etcd ($etcd) is not an executable"
 	mkdir -p "$dir/logs" "$dir/run"
 	rm -rf "$dir/etcd" "$dir/pki"
 	make_pki "$dir"
@@ -294,7 +281,7 @@ cmd_start() {
 
 	local started
 	started=$(date +%s%N)
-	launch "$dir" etcd "$ETCD" --name default --data-dir "$dir/etcd" \
+	launch "$dir" etcd "$etcd" --name default --data-dir "$dir/etcd" \
 		--listen-client-urls "http://127.0.0.1:$etcd_client" --advertise-client-urls "http://127.0.0.1:$etcd_client" \
 		--listen-peer-urls "http://127.0.0.1:$etcd_peer" --initial-advertise-peer-urls "http://127.0.0.1:$etcd_peer" \
 		--initial-cluster "default=http://127.0.0.1:$etcd_peer" --logger zap --log-level warn

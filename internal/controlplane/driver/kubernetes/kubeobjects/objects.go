@@ -196,6 +196,14 @@ func (s Spec) labels() map[string]string {
 	}
 }
 
+// claimLabels leave out the version: the claim template can never change,
+// and the claim outlives versions.
+func (s Spec) claimLabels() map[string]string {
+	l := s.labels()
+	delete(l, labelVersion)
+	return l
+}
+
 func (s Spec) selector() map[string]string {
 	return map[string]string{LabelEnvironment: s.EnvironmentID}
 }
@@ -300,7 +308,7 @@ func StatefulSet(s Spec, claimGB int64) *appsv1ac.StatefulSetApplyConfiguration 
 	}
 
 	claim := corev1ac.PersistentVolumeClaim(ClaimTemplate, "").
-		WithLabels(s.labels()).
+		WithLabels(s.claimLabels()).
 		WithSpec(corev1ac.PersistentVolumeClaimSpec().
 			// SQLite in WAL mode wants block storage with one writer.
 			WithAccessModes(corev1.ReadWriteOnce).

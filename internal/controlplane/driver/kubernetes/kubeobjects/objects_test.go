@@ -1,6 +1,7 @@
 package kubeobjects
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -108,5 +109,17 @@ func TestStatefulSetReplicasAndImage(t *testing.T) {
 	}
 	if got := *sts.Spec.Template.Spec.Containers[0].Image; got != "registry.example.com/mirror/openclaw:2026.9.6" {
 		t.Errorf("image = %q", got)
+	}
+}
+
+// Kubernetes refuses any change to a StatefulSet's claim template, so
+// nothing that can change may reach it.
+func TestClaimTemplateIgnoresChanges(t *testing.T) {
+	a, b := testSpec(), testSpec()
+	b.Version, b.Running, b.CPUs, b.MemoryMB, b.StateVolumeGB = "2026.10.1", false, 4, 8192, 50
+	b.ConfigJSON, b.Secrets, b.SecretsRevision = []byte(`{}`), nil, "fp9"
+	ta, tb := StatefulSet(a, 10).Spec.VolumeClaimTemplates, StatefulSet(b, 10).Spec.VolumeClaimTemplates
+	if !reflect.DeepEqual(ta, tb) {
+		t.Errorf("the claim template changed:\n%+v\n%+v", ta[0], tb[0])
 	}
 }
