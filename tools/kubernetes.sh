@@ -252,7 +252,7 @@ node_ready() {
 
 cmd_start() {
 	[[ $# -eq 1 ]] || usage
-	local dir cache ports etcd_client etcd_peer api_port server
+	local dir cache etcd_client etcd_peer api_port server
 	dir=$(abs_dir "$1")
 	if [[ -f $dir/run/server ]]; then
 		local all=1 name
