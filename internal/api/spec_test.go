@@ -56,6 +56,7 @@ var typePairs = []typePair{
 	{typeOf[api.List[api.APIKey]](), "APIKeyList"},
 	{typeOf[api.AuditEvent](), "AuditEvent"},
 	{typeOf[api.List[api.AuditEvent]](), "AuditEventList"},
+	{typeOf[api.WhoAmI](), "WhoAmI"},
 }
 
 // schemaOfType names the component schema of each paired Go struct, so a
@@ -380,6 +381,7 @@ func samples() []struct {
 		{"APIKeyList", api.List[api.APIKey]{Items: []api.APIKey{sampleAPIKey()}, NextPageToken: "tok"}},
 		{"AuditEvent", sampleAuditEvent()},
 		{"AuditEventList", api.List[api.AuditEvent]{Items: []api.AuditEvent{sampleAuditEvent()}, NextPageToken: "tok"}},
+		{"WhoAmI", api.WhoAmI{KeyID: "key_1", Name: "ci", Prefix: "ocp_AbCd", Scopes: []string{api.ScopeAdmin}, EnvironmentID: "env_1", ExpiresAt: ptr(time.Date(2027, 1, 31, 12, 0, 0, 0, time.UTC)), RevokeGraceUntil: ptr(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))}},
 	}
 }
 
@@ -461,6 +463,7 @@ func TestSamplesRoundTrip(t *testing.T) {
 		{"APIKeyUpdate", api.APIKeyUpdate{}},
 		{"APIKeyRevoke", api.APIKeyRevoke{}},
 		{"AuditEvent", api.AuditEvent{ID: 1, Time: t0, Action: "auth", SourceIP: "127.0.0.1", Outcome: api.AuditDenied, StatusCode: 401}},
+		{"WhoAmI", api.WhoAmI{KeyID: "key_1", Name: "ci", Prefix: "ocp_AbCd", Scopes: []string{}}},
 	}
 	for _, s := range minimal {
 		t.Run("minimal/"+s.schema, func(t *testing.T) {
@@ -583,7 +586,7 @@ func TestEnumsMatchGoConstants(t *testing.T) {
 		want []string
 	}{
 		{"Problem.code", prop("Problem", "code"), sorted(api.CodeInvalidArgument, api.CodeNotFound, api.CodeConflict, api.CodePreconditionFailed,
-			api.CodeRateLimited, api.CodeUnauthenticated, api.CodePermissionDenied, api.CodeNoCapacity, api.CodeInternal)},
+			api.CodeRateLimited, api.CodeUnauthenticated, api.CodePermissionDenied, api.CodeNoCapacity, api.CodeInternal, api.CodeMethodNotAllowed)},
 		{"Operation.status", prop("Operation", "status"), sorted(api.OperationPending, api.OperationRunning, api.OperationSucceeded, api.OperationFailed)},
 		{"Environment.status", prop("Environment", "status"), sorted(api.EnvStatusProvisioning, api.EnvStatusRunning, api.EnvStatusUpdating,
 			api.EnvStatusStopping, api.EnvStatusStopped, api.EnvStatusDeleting, api.EnvStatusFailed)},

@@ -25,6 +25,9 @@ const (
 	CodePermissionDenied   = "permission_denied"
 	CodeNoCapacity         = "no_capacity"
 	CodeInternal           = "internal"
+	// CodeMethodNotAllowed is a 405: the path exists, the method does not
+	// (the Allow header lists those that do).
+	CodeMethodNotAllowed = "method_not_allowed"
 )
 
 // ProblemContentType is the media type of every error body (RFC 9457).

@@ -4,7 +4,7 @@
 // The package is layered so that a new resource kind costs a few lines:
 //
 //   - Do (client.go) sends one logical API call: JSON encoding, auth and
-//     identification headers, Idempotency-Key on POST, If-Match, retries
+//     identification headers, Idempotency-Key on every mutation, If-Match, retries
 //     (retry.go), TRACE logging with secrets masked (log.go) and turning error
 //     responses into *APIError (errors.go).
 //   - get, list, create, update and remove (resource.go) are the generic
@@ -36,7 +36,7 @@ import (
 // Defaults applied by New to zero Config fields.
 const (
 	DefaultMaxRetries     = 5
-	DefaultRequestTimeout = 30 * time.Second
+	DefaultRequestTimeout = 60 * time.Second
 	DefaultRetryWaitMin   = 500 * time.Millisecond
 	DefaultRetryWaitMax   = 30 * time.Second
 	DefaultUserAgent      = "terraform-provider-openclaw"
@@ -59,7 +59,7 @@ type Config struct {
 	// default (5), a negative value disables retries.
 	MaxRetries int
 	// RequestTimeout bounds each HTTP attempt, not the whole call
-	// (default 30s).
+	// (default 60s).
 	RequestTimeout time.Duration
 	// RetryWaitMin and RetryWaitMax bound the backoff between retries
 	// (defaults 500ms and 30s). RetryWaitMax also caps Retry-After.
@@ -68,6 +68,8 @@ type Config struct {
 	// HTTPClient, when set, provides the base transport (and e.g. its TLS
 	// settings). It is copied, never modified.
 	HTTPClient *http.Client
+	// Now is the clock Retry-After dates are read against; default time.Now.
+	Now func() time.Time
 }
 
 // Client talks to the OpenClaw control plane. It is safe for concurrent use.
@@ -76,6 +78,7 @@ type Client struct {
 	apiKey         string
 	userAgent      string
 	requestTimeout time.Duration
+	now            func() time.Time
 	http           *retryablehttp.Client
 }
 
@@ -121,22 +124,27 @@ func New(cfg Config) (*Client, error) {
 	// retryablehttp calls the client once per attempt: a per-attempt bound.
 	hc.Timeout = timeout
 
-	return &Client{
+	c := &Client{
 		endpoint:       endpoint,
 		apiKey:         cfg.APIKey,
 		userAgent:      userAgent,
 		requestTimeout: timeout,
-		http: &retryablehttp.Client{
-			HTTPClient:   &hc,
-			Logger:       nil, // logging goes through tflog in loggingTransport
-			RetryWaitMin: waitMin,
-			RetryWaitMax: waitMax,
-			RetryMax:     maxRetries,
-			CheckRetry:   checkRetry,
-			Backoff:      backoff,
-			ErrorHandler: errorHandler,
-		},
-	}, nil
+		now:            cfg.Now,
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	c.http = &retryablehttp.Client{
+		HTTPClient:   &hc,
+		Logger:       nil, // logging goes through tflog in loggingTransport
+		RetryWaitMin: waitMin,
+		RetryWaitMax: waitMax,
+		RetryMax:     maxRetries,
+		CheckRetry:   checkRetry,
+		Backoff:      c.backoff,
+		ErrorHandler: errorHandler,
+	}
+	return c, nil
 }
 
 // Endpoint returns the normalised base URL (without a trailing slash).
@@ -184,8 +192,8 @@ func WithIfMatch(etag string) RequestOption {
 	return func(o *requestOptions) { o.ifMatch = etag }
 }
 
-// WithIdempotencyKey makes a POST use key instead of a fresh random one, for
-// callers that must replay the same logical request across separate calls.
+// WithIdempotencyKey makes a mutation use key instead of a fresh random one,
+// for callers that must replay the same logical request across separate calls.
 func WithIdempotencyKey(key string) RequestOption {
 	return func(o *requestOptions) { o.idempotencyKey = key }
 }
@@ -245,10 +253,11 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 	if o.ifMatch != "" {
 		req.Header.Set("If-Match", o.ifMatch)
 	}
-	if method == http.MethodPost {
+	if method != http.MethodGet {
 		// Set once, before the retry loop: every attempt of this call carries
 		// the same key, so a retry after a lost response replays the original
-		// answer instead of creating a second resource.
+		// answer instead of creating a second resource, or reporting a false
+		// 412 (the update moved the ETag on) or 404 (the delete ran).
 		key := o.idempotencyKey
 		if key == "" {
 			if key, err = newIdempotencyKey(); err != nil {
@@ -273,7 +282,9 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 	}
 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return resp, newAPIError(method, path, resp, data)
+		e := newAPIError(method, path, resp, data)
+		e.Attempts = int(st.attempts.Load())
+		return resp, e
 	}
 	if out != nil && len(bytes.TrimSpace(data)) > 0 {
 		if err := json.Unmarshal(data, out); err != nil {

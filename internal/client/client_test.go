@@ -175,9 +175,23 @@ func TestRequestHeaders(t *testing.T) {
 	if got := seen[http.MethodGet].Get(api.HeaderIdempotencyKey); got != "" {
 		t.Errorf("GET carries an Idempotency-Key %q", got)
 	}
-	key := seen[http.MethodPost].Get(api.HeaderIdempotencyKey)
-	if b, err := hex.DecodeString(key); err != nil || len(b) != 16 {
-		t.Errorf("Idempotency-Key = %q, want 128-bit hex", key)
+	if _, err := c.UpdateEnvironment(ctx, "env-1", "3", api.EnvironmentUpdate{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DeleteEnvironment(ctx, "env-1", "3"); err != nil {
+		t.Fatal(err)
+	}
+	// Every mutation carries its own key, so a retry of it is replayed.
+	keys := map[string]bool{}
+	for _, m := range []string{http.MethodPost, http.MethodPatch, http.MethodDelete} {
+		key := seen[m].Get(api.HeaderIdempotencyKey)
+		if b, err := hex.DecodeString(key); err != nil || len(b) != 16 {
+			t.Errorf("%s Idempotency-Key = %q, want 128-bit hex", m, key)
+		}
+		keys[key] = true
+	}
+	if len(keys) != 3 {
+		t.Errorf("mutations share Idempotency-Keys: %v", keys)
 	}
 	if want := `{"name":"dev","region":"eu-1"}`; body != want {
 		t.Errorf("POST body = %s, want %s", body, want)

@@ -2,11 +2,14 @@ package client
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
+	"syscall"
 	"unicode/utf8"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/api"
@@ -71,6 +74,8 @@ type APIError struct {
 	Method    string
 	Path      string
 	RequestID string
+	// Attempts is how many times the request was sent (retries included).
+	Attempts int
 }
 
 // Error reads like
@@ -81,6 +86,9 @@ func (e *APIError) Error() string {
 	writeProblemDetail(&b, e.Problem, e.StatusCode)
 	if e.RequestID != "" {
 		fmt.Fprintf(&b, " (request %s)", e.RequestID)
+	}
+	if e.Attempts > 1 {
+		fmt.Fprintf(&b, " (after %d attempts)", e.Attempts)
 	}
 	return b.String()
 }
@@ -226,4 +234,27 @@ func fallbackDetail(body []byte) string {
 		}
 	}
 	return strings.Join(strings.Fields(strings.ToValidUTF8(string(body), "")), " ")
+}
+
+// MayHaveBeenSent reports whether a failed call may still have taken
+// effect: the request may have reached the control plane before the
+// failure (a reset or timeout mid-exchange, or a 5xx from it or a proxy).
+// A refused connection, an unresolvable name or a TLS failure means the
+// request never left; a 4xx means it was refused.
+func MayHaveBeenSent(err error) bool {
+	var (
+		apiErr *APIError
+		reqErr *requestError
+	)
+	switch {
+	case errors.As(err, &apiErr):
+		return apiErr.StatusCode >= 500
+	case errors.As(err, &reqErr):
+		var dnsErr *net.DNSError
+		if errors.Is(err, syscall.ECONNREFUSED) || errors.As(err, &dnsErr) || !isTransientNetErr(reqErr.Err) && !errors.Is(err, context.DeadlineExceeded) {
+			return false
+		}
+		return true
+	}
+	return false
 }

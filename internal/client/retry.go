@@ -82,9 +82,9 @@ func isTransientNetErr(err error) bool {
 // backoff is the retryablehttp.Backoff policy: the server's Retry-After on
 // 429/503 when present (capped at hi), otherwise capped exponential backoff
 // with full jitter in [lo, min(hi, lo·2^(attempt+1))].
-func backoff(lo, hi time.Duration, attempt int, resp *http.Response) time.Duration {
+func (c *Client) backoff(lo, hi time.Duration, attempt int, resp *http.Response) time.Duration {
 	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
-		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), c.now()); ok {
 			return min(d, hi)
 		}
 	}

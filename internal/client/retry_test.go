@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -248,6 +249,8 @@ func respWith(status int, retryAfter string) *http.Response {
 
 func TestBackoff(t *testing.T) {
 	const lo, hi = 100 * time.Millisecond, time.Second
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	backoff := (&Client{now: func() time.Time { return now }}).backoff
 
 	// Retry-After is honoured exactly on 429 and 503, capped at hi.
 	if got := backoff(lo, 30*time.Second, 0, respWith(429, "2")); got != 2*time.Second {
@@ -259,9 +262,10 @@ func TestBackoff(t *testing.T) {
 	if got := backoff(lo, hi, 0, respWith(429, "3600")); got != hi {
 		t.Errorf("Retry-After above max = %s, want %s", got, hi)
 	}
-	date := time.Now().Add(20 * time.Second).UTC().Format(http.TimeFormat)
-	if got := backoff(lo, 30*time.Second, 0, respWith(429, date)); got < 15*time.Second || got > 20*time.Second {
-		t.Errorf("Retry-After date = %s, want ~20s", got)
+	// A date is read against the client's clock, not the wall clock.
+	date := now.Add(20 * time.Second).Format(http.TimeFormat)
+	if got := backoff(lo, 30*time.Second, 0, respWith(429, date)); got != 20*time.Second {
+		t.Errorf("Retry-After date = %s, want 20s", got)
 	}
 	// Elsewhere Retry-After is ignored in favour of the exponential schedule.
 	if got := backoff(lo, hi, 0, respWith(502, "9")); got < lo || got > 2*lo {
@@ -315,6 +319,21 @@ func TestParseRetryAfter(t *testing.T) {
 	}
 }
 
+// recordWaits makes c record each backoff it chooses and not wait: the
+// policy is tested through the real retry loop without sleeping.
+func recordWaits(c *Client) *[]time.Duration {
+	var mu sync.Mutex
+	waits := &[]time.Duration{}
+	chosen := c.http.Backoff
+	c.http.Backoff = func(lo, hi time.Duration, attempt int, resp *http.Response) time.Duration {
+		mu.Lock()
+		defer mu.Unlock()
+		*waits = append(*waits, chosen(lo, hi, attempt, resp))
+		return 0
+	}
+	return waits
+}
+
 func TestRetryAfter_Honoured(t *testing.T) {
 	var n atomic.Int32
 	c := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -325,13 +344,13 @@ func TestRetryAfter_Honoured(t *testing.T) {
 		}
 		writeJSON(w, 200, api.List[api.Region]{})
 	}), func(cfg *Config) { cfg.RetryWaitMax = 10 * time.Second })
-	start := time.Now()
+	waits := recordWaits(c)
 	if _, err := c.ListRegions(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	// Without Retry-After the wait would be 1-2ms.
-	if elapsed := time.Since(start); elapsed < 900*time.Millisecond {
-		t.Errorf("retried after %s, want the server's 1s", elapsed)
+	if len(*waits) != 1 || (*waits)[0] != time.Second {
+		t.Errorf("waits %v, want the server's 1s once", *waits)
 	}
 }
 
@@ -345,12 +364,12 @@ func TestRetryAfter_CappedAtRetryWaitMax(t *testing.T) {
 		}
 		writeJSON(w, 200, api.List[api.Region]{})
 	}), func(cfg *Config) { cfg.RetryWaitMax = 20 * time.Millisecond })
-	start := time.Now()
+	waits := recordWaits(c)
 	if _, err := c.ListRegions(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if elapsed := time.Since(start); elapsed > 10*time.Second {
-		t.Errorf("took %s; Retry-After was not capped", elapsed)
+	if len(*waits) != 1 || (*waits)[0] != 20*time.Millisecond {
+		t.Errorf("waits %v; Retry-After was not capped at 20ms", *waits)
 	}
 }
 

@@ -41,9 +41,10 @@ const (
 	EnvRequestTimeout = "OPENCLAW_REQUEST_TIMEOUT"
 )
 
+// The defaults are the client's: one set for both.
 const (
-	defaultMaxRetries     = 5
-	defaultRequestTimeout = 60 * time.Second
+	defaultMaxRetries     = client.DefaultMaxRetries
+	defaultRequestTimeout = client.DefaultRequestTimeout
 )
 
 var (
@@ -67,6 +68,7 @@ type providerModel struct {
 	APIKey         types.String `tfsdk:"api_key"`
 	MaxRetries     types.Int64  `tfsdk:"max_retries"`
 	RequestTimeout types.String `tfsdk:"request_timeout"`
+	SkipCredCheck  types.Bool   `tfsdk:"skip_credentials_validation"`
 }
 
 func (p *OpenClawProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -76,27 +78,33 @@ func (p *OpenClawProvider) Metadata(_ context.Context, _ provider.MetadataReques
 
 func (p *OpenClawProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		Description: "The OpenClaw provider manages OpenClaw gateway environments, their GPU inference pools, scoped API keys, shutdown schedules and data snapshots through an OpenClaw control plane. Every attribute can come from an environment variable instead, so Terraform Cloud workspaces need no provider block.",
+		MarkdownDescription: "The OpenClaw provider manages OpenClaw gateway environments, their GPU inference pools and scoped API keys through an OpenClaw control plane. Every attribute can come from an environment variable instead, so Terraform Cloud workspaces need no provider block.",
 		Attributes: map[string]schema.Attribute{
 			"endpoint": schema.StringAttribute{
-				Optional:    true,
-				Description: "Base URL of the OpenClaw control plane API, for example `https://controlplane.example.com`. Falls back to the `OPENCLAW_ENDPOINT` environment variable. Required in one of the two.",
-				Validators:  []validator.String{validators.HTTPURL()},
+				Optional:            true,
+				MarkdownDescription: "Base URL of the OpenClaw control plane API, for example `https://controlplane.example.com`. Falls back to the `OPENCLAW_ENDPOINT` environment variable. Required in one of the two.",
+				Validators:          []validator.String{validators.HTTPURL()},
 			},
 			"api_key": schema.StringAttribute{
-				Optional:    true,
-				Sensitive:   true,
-				Description: "Control plane API key (`ocp_...`), sent as a bearer token. Falls back to the `OPENCLAW_API_KEY` environment variable. Required in one of the two. The key's scopes limit what this provider can do.",
+				Optional:            true,
+				Sensitive:           true,
+				MarkdownDescription: "Control plane API key (`ocp_...`), sent as a bearer token. Falls back to the `OPENCLAW_API_KEY` environment variable. Required in one of the two. The key's scopes limit what this provider can do.",
 			},
 			"max_retries": schema.Int64Attribute{
-				Optional:    true,
-				Description: fmt.Sprintf("How many times a request is retried after a rate limit (429, honouring `Retry-After`), a 502/503/504 or a connection error, with capped exponential backoff. Falls back to `OPENCLAW_MAX_RETRIES`; default %d. 0 disables retries.", defaultMaxRetries),
-				Validators:  []validator.Int64{int64validator.Between(0, 20)},
+				Optional:            true,
+				MarkdownDescription: fmt.Sprintf("How many times a request is retried after a rate limit (429, honouring `Retry-After`), a 502/503/504 or a connection error, with capped exponential backoff. Falls back to `OPENCLAW_MAX_RETRIES`; default %d. 0 disables retries.", defaultMaxRetries),
+				Validators:          []validator.Int64{int64validator.Between(0, 20)},
 			},
 			"request_timeout": schema.StringAttribute{
-				Optional:    true,
-				Description: fmt.Sprintf("Timeout of each HTTP request, as a Go duration such as `30s` or `2m`. Waiting for an operation is bounded by the resource's `timeouts`, not by this. Falls back to `OPENCLAW_REQUEST_TIMEOUT`; default `%s`.", defaultRequestTimeout),
-				Validators:  []validator.String{validators.Duration(time.Second, 10*time.Minute)},
+				Optional:            true,
+				MarkdownDescription: fmt.Sprintf("Timeout of each HTTP request, as a Go duration such as `30s` or `2m`. Waiting for an operation is bounded by the resource's `timeouts`, not by this. Falls back to `OPENCLAW_REQUEST_TIMEOUT`; default `%s`.", defaultRequestTimeout),
+				Validators:          []validator.String{validators.Duration(time.Second, 10*time.Minute)},
+			},
+			"skip_credentials_validation": schema.BoolAttribute{
+				Optional: true,
+				MarkdownDescription: "Skip the check of `endpoint` and `api_key` (one `GET /v1/whoami`) made when the provider is configured, for those who must plan without a reachable control plane. " +
+					"Plan-time checks that need the control plane (regions, GPU types, referenced environments) then report a warning instead of running. " +
+					"Falls back to `" + EnvSkipCredentialsValidation + "`; default `false`.",
 			},
 		},
 	}
@@ -154,6 +162,17 @@ func (p *OpenClawProvider) Configure(ctx context.Context, req provider.Configure
 		}
 		timeout = d
 	}
+	skipCheck := false
+	switch raw := os.Getenv(EnvSkipCredentialsValidation); {
+	case !cfg.SkipCredCheck.IsNull() && !cfg.SkipCredCheck.IsUnknown():
+		skipCheck = cfg.SkipCredCheck.ValueBool()
+	case raw != "":
+		b, err := strconv.ParseBool(raw)
+		if err != nil {
+			resp.Diagnostics.AddError("Invalid "+EnvSkipCredentialsValidation, fmt.Sprintf("%s must be true or false, got %q.", EnvSkipCredentialsValidation, raw))
+		}
+		skipCheck = b
+	}
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -162,19 +181,37 @@ func (p *OpenClawProvider) Configure(ctx context.Context, req provider.Configure
 	if retries == 0 {
 		retries = -1 // the client reads 0 as "default"
 	}
-	c, err := client.New(client.Config{
+	clientCfg := client.Config{
 		Endpoint:       endpoint,
 		APIKey:         apiKey,
 		UserAgent:      fmt.Sprintf("terraform-provider-openclaw/%s (+terraform %s)", p.version, req.TerraformVersion),
 		MaxRetries:     retries,
 		RequestTimeout: timeout,
-	})
+	}
+	c, err := client.New(clientCfg)
 	if err != nil {
 		resp.Diagnostics.AddError("Could not configure the OpenClaw client", err.Error())
 		return
 	}
 	tflog.Debug(ctx, "configured OpenClaw client", map[string]any{"endpoint": endpoint, "max_retries": maxRetries, "request_timeout": timeout.String()})
-	data := &shared.ProviderData{Client: c, Caches: shared.NewCaches(c)}
+	data := &shared.ProviderData{Client: c, Caches: shared.NewCaches(c), CredentialsUnchecked: skipCheck}
+	if !skipCheck {
+		// The same client settings with fewer retries than for real work: a
+		// wrong endpoint should fail in seconds, not after the full backoff.
+		checkCfg := clientCfg
+		checkCfg.MaxRetries, checkCfg.RequestTimeout = min(retries, 2), min(timeout, 30*time.Second)
+		check, err := client.New(checkCfg)
+		if err != nil {
+			resp.Diagnostics.AddError("Could not configure the OpenClaw client", err.Error())
+			return
+		}
+		data.Identity = checkCredentials(ctx, check, endpoint, apiKey,
+			source{attr: "endpoint", env: EnvEndpoint, fromEnv: cfg.Endpoint.IsNull()},
+			source{attr: "api_key", env: EnvAPIKey, fromEnv: cfg.APIKey.IsNull()}, time.Now(), &resp.Diagnostics)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+	}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 	resp.EphemeralResourceData = data

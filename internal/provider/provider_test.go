@@ -2,6 +2,11 @@ package provider_test
 
 import (
 	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -12,6 +17,7 @@ import (
 	fwresource "github.com/hashicorp/terraform-plugin-framework/resource"
 	rsschema "github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/provider"
@@ -71,6 +77,10 @@ func checkDescribed(t *testing.T, where string, attrs map[string]any) {
 		if strings.TrimSpace(d.GetDescription()) == "" && strings.TrimSpace(d.GetMarkdownDescription()) == "" {
 			t.Errorf("%s.%s has no description", where, name)
 		}
+		// Markdown in a plain Description is shown with its backticks.
+		if strings.ContainsAny(d.GetDescription(), "`*[") {
+			t.Errorf("%s.%s has Markdown in Description; set it as MarkdownDescription", where, name)
+		}
 		checkDescribed(t, where+"."+name, nestedAttributes(a))
 	}
 }
@@ -97,7 +107,7 @@ func TestEveryAttributeIsDescribed(t *testing.T) {
 		r.Metadata(ctx, fwresource.MetadataRequest{ProviderTypeName: meta.TypeName}, &m)
 		var s fwresource.SchemaResponse
 		r.Schema(ctx, fwresource.SchemaRequest{}, &s)
-		if s.Schema.Description == "" {
+		if s.Schema.MarkdownDescription == "" || strings.Contains(s.Schema.Description, "`") {
 			t.Errorf("resource %s has no description", m.TypeName)
 		}
 		if len(s.Schema.Blocks) > 0 {
@@ -115,7 +125,7 @@ func TestEveryAttributeIsDescribed(t *testing.T) {
 		d.Metadata(ctx, datasource.MetadataRequest{ProviderTypeName: meta.TypeName}, &m)
 		var s datasource.SchemaResponse
 		d.Schema(ctx, datasource.SchemaRequest{}, &s)
-		if s.Schema.Description == "" {
+		if s.Schema.MarkdownDescription == "" || strings.Contains(s.Schema.Description, "`") {
 			t.Errorf("data source %s has no description", m.TypeName)
 		}
 		attrs := map[string]any{}
@@ -130,7 +140,7 @@ func TestEveryAttributeIsDescribed(t *testing.T) {
 		e.Metadata(ctx, ephemeral.MetadataRequest{ProviderTypeName: meta.TypeName}, &m)
 		var s ephemeral.SchemaResponse
 		e.Schema(ctx, ephemeral.SchemaRequest{}, &s)
-		if s.Schema.Description == "" {
+		if s.Schema.MarkdownDescription == "" || strings.Contains(s.Schema.Description, "`") {
 			t.Errorf("ephemeral resource %s has no description", m.TypeName)
 		}
 		attrs := map[string]any{}
@@ -190,6 +200,116 @@ func TestAccProvider_badKeyIsExplained(t *testing.T) {
 			},
 		},
 	})
+}
+
+// resourceOnly is a configuration that reads nothing by itself: before the
+// configure-time check, a bad key or endpoint planned it cleanly.
+const resourceOnly = `
+resource "openclaw_environment" "x" {
+  name   = "cred-check"
+  region = "mars-1"
+}
+`
+
+// The credentials are checked when the provider is configured: a plan with
+// a wrong key or endpoint fails there, saying which of the two is wrong.
+func TestAccProvider_credentialsCheckedAtConfigure(t *testing.T) {
+	cp := acctest.Start(t)
+	cp.RequireInProcess(t)
+	closed := closedEndpoint(t)
+	web := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = w.Write([]byte("<html><body>404 page not found</body></html>"))
+	}))
+	t.Cleanup(web.Close)
+	provider := func(endpoint, key, extra string) string {
+		return fmt.Sprintf("provider \"openclaw\" {\n  endpoint = %q\n  api_key = %q\n  max_retries = 1\n%s}\n", endpoint, key, extra) + resourceOnly
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      provider(cp.Endpoint, "ocp_not_a_real_key_000000000000", ""),
+				PlanOnly:    true,
+				ExpectError: acctest.ExpectError(`The control plane refused the provider's API key.*answered, so the endpoint is right, but it refused the API key from the provider's api_key attribute: API key not recognised`),
+			},
+			{
+				Config:      provider(closed, cp.APIKey, ""),
+				PlanOnly:    true,
+				ExpectError: acctest.ExpectError(`Cannot reach the OpenClaw control plane.*` + regexp.QuoteMeta(closed) + `.*did not answer.*connection refused.*Check the endpoint.*skip_credentials_validation = true`),
+			},
+			{
+				Config:      provider(web.URL, cp.APIKey, ""),
+				PlanOnly:    true,
+				ExpectError: acctest.ExpectError(`The endpoint is not an OpenClaw control plane.*answered GET /v1/whoami, but not like an OpenClaw control plane.*404`),
+			},
+			{
+				// Skipped: the plan goes ahead offline (the region check warns).
+				Config:             provider(closed, cp.APIKey, "  skip_credentials_validation = true\n"),
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+			},
+		},
+	})
+}
+
+// The check is one call per endpoint and key, however many times Terraform
+// configures the provider (every plan, apply and refresh does).
+func TestAccProvider_credentialCheckIsCached(t *testing.T) {
+	cp := acctest.Start(t)
+	cp.RequireInProcess(t)
+	config := cp.Config(`data "openclaw_regions" "all" {}`)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: config},
+			{RefreshState: true},
+			{
+				Config: config,
+				Check: func(*terraform.State) error {
+					if n := cp.Requests.Counts()["GET /v1/whoami"]; n != 1 {
+						return fmt.Errorf("%d GET /v1/whoami over three steps, want 1 (all: %v)", n, cp.Requests.Counts())
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+// The environment variable skips the check too. Not parallel: it sets it.
+func TestAccProvider_skipCredentialsValidationFromEnvironment(t *testing.T) {
+	acctest.Start(t)
+	t.Setenv("OPENCLAW_ENDPOINT", closedEndpoint(t))
+	t.Setenv("OPENCLAW_API_KEY", "ocp_offline_000000000000000000")
+	t.Setenv("OPENCLAW_MAX_RETRIES", "0")
+	t.Setenv("OPENCLAW_SKIP_CREDENTIALS_VALIDATION", "true")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: `provider "openclaw" {}` + resourceOnly, PlanOnly: true, ExpectNonEmptyPlan: true},
+		},
+	})
+	t.Setenv("OPENCLAW_SKIP_CREDENTIALS_VALIDATION", "perhaps")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: `provider "openclaw" {}` + resourceOnly, PlanOnly: true, ExpectError: acctest.ExpectError(`OPENCLAW_SKIP_CREDENTIALS_VALIDATION must be true or false, got "perhaps"`)},
+		},
+	})
+}
+
+// closedEndpoint is the URL of a port nothing listens on.
+func closedEndpoint(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	_ = l.Close()
+	return "http://" + addr
 }
 
 // Environment variables alone configure the provider (Terraform Cloud).

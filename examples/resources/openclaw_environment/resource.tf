@@ -30,8 +30,7 @@ resource "openclaw_environment" "prod" {
   }
 }
 
-# A staging gateway that is stopped outside working hours by a schedule
-# keeps desired_state = "running": the schedule changes power_state only.
+# A staging gateway with the defaults: 2 CPUs, 4 GiB, a 10 GB state volume.
 resource "openclaw_environment" "staging" {
   name   = "staging"
   region = "eu-central"

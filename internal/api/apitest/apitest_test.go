@@ -34,7 +34,7 @@ func TestFindResponse(t *testing.T) {
 		pointer      string
 	}{
 		{"POST", "/v1/environments", 202, "202", "application/json", "/components/responses/Accepted/content/application~1json/schema"},
-		{"POST", "/v1/environments", 409, "default", "application/problem+json", "/components/responses/Problem/content/application~1problem+json/schema"},
+		{"POST", "/v1/environments", 409, "409", "application/problem+json", "/components/responses/Conflict/content/application~1problem+json/schema"},
 		{"GET", "/v1/environments/{id}", 200, "200", "application/json", "/paths/~1v1~1environments~1{id}/get/responses/200/content/application~1json/schema"},
 		{"get", "/readyz", 503, "503", "application/json", "/paths/~1readyz/get/responses/503/content/application~1json/schema"},
 	}

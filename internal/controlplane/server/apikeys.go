@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/netip"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -272,7 +271,7 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request, p *princip
 	}
 	now := s.now()
 	var errs []api.FieldError
-	errs = append(errs, validateName("name", req.Name)...)
+	errs = append(errs, api.ValidateName("name", req.Name)...)
 	if len(req.Description) > api.MaxKeyDescription {
 		errs = append(errs, fieldErr("description", "must be at most %d characters, got %d", api.MaxKeyDescription, len(req.Description)))
 	}
@@ -283,7 +282,7 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request, p *princip
 	if req.RateLimitPerMinute < 0 || req.RateLimitPerMinute > api.MaxKeyRatePerMin {
 		errs = append(errs, fieldErr("rate_limit_per_minute", "must be between 0 (the control plane's default) and %d, got %d", api.MaxKeyRatePerMin, req.RateLimitPerMinute))
 	}
-	errs = append(errs, validateLabels(req.Labels)...)
+	errs = append(errs, api.ValidateLabels(req.Labels)...)
 	expires, explicit, lifeErrs := keyLifetime(&req, now)
 	errs = append(errs, lifeErrs...)
 	if len(errs) > 0 {
@@ -299,12 +298,8 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request, p *princip
 	}
 	if req.EnvironmentID != "" {
 		// Another environment is as absent to a bound key as a missing one.
-		if _, err := s.loadEnvironment(r.Context(), p, req.EnvironmentID); err != nil {
-			var ae *apiError
-			if errors.As(err, &ae) && ae.problem.Status == http.StatusNotFound {
-				ae.problem.Errors = []api.FieldError{fieldErr("environment_id", "no environment %q", req.EnvironmentID)}
-			}
-			return err
+		if _, err := s.load(r.Context(), p, environments, req.EnvironmentID); err != nil {
+			return missingReference(err, "environment_id", req.EnvironmentID)
 		}
 	}
 	// The default lifetime shrinks to fit under the calling key's own end;
@@ -371,19 +366,6 @@ func (s *Server) getAPIKey(w http.ResponseWriter, r *http.Request, p *principal)
 	return nil
 }
 
-// pageSizeParam reads page_size (1-500); 0 when absent.
-func pageSizeParam(r *http.Request) (int, error) {
-	v := r.URL.Query().Get("page_size")
-	if v == "" {
-		return 0, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > 500 {
-		return 0, invalid(fieldErr("page_size", "must be an integer between 1 and 500, got %q", v))
-	}
-	return n, nil
-}
-
 func (s *Server) listAPIKeys(w http.ResponseWriter, r *http.Request, p *principal) error {
 	if err := p.require(api.ScopeAPIKeysManage); err != nil {
 		return err
@@ -403,11 +385,8 @@ func (s *Server) listAPIKeys(w http.ResponseWriter, r *http.Request, p *principa
 		f.EnvironmentID = bound
 	}
 	items, next, err := s.store.ListAPIKeys(r.Context(), f)
-	if errors.Is(err, store.ErrInvalidPageToken) {
-		return invalid(fieldErr("page_token", "is not a token this API issued; start again without it"))
-	}
 	if err != nil {
-		return err
+		return pageError(err)
 	}
 	for _, k := range items {
 		out.Items = append(out.Items, s.apiKeyView(k))
@@ -434,7 +413,7 @@ func (s *Server) updateAPIKey(w http.ResponseWriter, r *http.Request, p *princip
 	var errs []api.FieldError
 	if req.Name != nil {
 		name = *req.Name
-		errs = append(errs, validateName("name", name)...)
+		errs = append(errs, api.ValidateName("name", name)...)
 	}
 	if req.Description != nil {
 		description = *req.Description
@@ -444,7 +423,7 @@ func (s *Server) updateAPIKey(w http.ResponseWriter, r *http.Request, p *princip
 	}
 	if req.Labels != nil {
 		labels = orEmpty(*req.Labels)
-		errs = append(errs, validateLabels(labels)...)
+		errs = append(errs, api.ValidateLabels(labels)...)
 	}
 	if len(errs) > 0 {
 		return invalid(errs...)
@@ -549,11 +528,8 @@ func (s *Server) listAuditEvents(w http.ResponseWriter, r *http.Request, p *prin
 		}
 	}
 	events, next, err := s.store.ListAudit(r.Context(), f)
-	if errors.Is(err, store.ErrInvalidPageToken) {
-		return invalid(fieldErr("page_token", "is not a token this API issued; start again without it"))
-	}
 	if err != nil {
-		return err
+		return pageError(err)
 	}
 	out := api.List[api.AuditEvent]{Items: make([]api.AuditEvent, 0, len(events)), NextPageToken: next}
 	for _, e := range events {

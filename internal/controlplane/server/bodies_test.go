@@ -61,7 +61,19 @@ func TestRequestBodies(t *testing.T) {
 		{name: "patch wrong content type", method: "PATCH", body: `{}`, contentType: "text/yaml", status: 415, detail: "Content-Type"},
 		{name: "json with charset accepted", body: `{"name":"` + uniqueName("charset") + `","region":"us-east"}`, contentType: "application/json; charset=utf-8", status: 202},
 		{name: "+json media type accepted", method: "PATCH", body: `{}`, contentType: "application/merge-patch+json", status: 202},
-		{name: "no content type accepted", body: `{"name":"` + uniqueName("noct") + `","region":"us-east"}`, contentType: "-", status: 202},
+		{name: "no content type", body: `{"name":"` + uniqueName("noct") + `","region":"us-east"}`, contentType: "-", status: 415, detail: "no Content-Type"},
+		{name: "patch without content type", method: "PATCH", body: `{}`, contentType: "-", status: 415, detail: "Content-Type: application/json"},
+		{name: "latin-1 charset", body: `{"name":"a","region":"us-east"}`, contentType: "application/json; charset=iso-8859-1", status: 415, detail: "UTF-8"},
+		{name: "invalid UTF-8 in a string", body: "{\"name\":\"\xff(\",\"region\":\"us-east\"}", status: 400, field: "name", detail: "not valid UTF-8"},
+		{name: "invalid UTF-8 in a label value", body: "{\"name\":\"a\",\"region\":\"us-east\",\"labels\":{\"team\":\"a\xc3\"}}", status: 400, field: "labels.team", detail: "not valid UTF-8"},
+		{name: "invalid UTF-8 in a label key", body: "{\"name\":\"a\",\"region\":\"us-east\",\"labels\":{\"t\xe9am\":\"x\"}}", status: 400, field: "labels", detail: "key that is not valid UTF-8"},
+		{name: "lone surrogate escape", body: `{"name":"a\ud800","region":"us-east"}`, status: 400, field: "name", detail: "not valid UTF-8"},
+		{name: "surrogate pair accepted by the scan", body: `{"name":"a\ud83d\ude00","region":"us-east"}`, status: 400, field: "name", detail: "DNS label"},
+		{name: "duplicate key", body: `{"name":"a","region":"us-east","name":"b"}`, status: 400, field: "name", detail: "appears twice"},
+		{name: "duplicate key in another case", body: `{"name":"a","region":"us-east","NAME":"b"}`, status: 400, field: "NAME", detail: `"name" name the same field`},
+		{name: "duplicate nested key", body: `{"name":"a","region":"us-east","size":{"cpus":2,"cpus":4,"memory_mb":4096}}`, status: 400, field: "size.cpus", detail: "appears twice"},
+		{name: "duplicate label", body: `{"name":"a","region":"us-east","labels":{"team":"x","team":"y"}}`, status: 400, field: "labels.team", detail: "appears twice"},
+		{name: "patch duplicate key", method: "PATCH", body: `{"labels":{},"labels":{"a":"b"}}`, status: 400, field: "labels", detail: "appears twice"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/api"
 )
@@ -24,17 +25,19 @@ const maxBodyBytes = 1 << 20
 // error naming the field. immutable maps fields that exist on the resource
 // but cannot be sent here to the reason, for a better message than "unknown".
 func decodeJSON(r *http.Request, dst any, immutable map[string]string) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			return errorf(http.StatusUnsupportedMediaType, api.CodeInvalidArgument, "Content-Type %q is not supported; send application/json", ct)
-		}
-	}
 	// Bodies are small (maxBodyBytes); keep the bytes to locate unknown
 	// nested fields, which encoding/json names without their path.
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		return decodeError(err, immutable)
+	}
+	if len(body) > 0 {
+		if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
+			return err
+		}
+	}
+	if fe := checkStrictJSON(body, reflect.TypeOf(dst)); fe != nil {
+		return invalid(*fe)
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -44,6 +47,9 @@ func decodeJSON(r *http.Request, dst any, immutable map[string]string) error {
 			if path := unknownFieldPath(body, reflect.TypeOf(dst), name); strings.Contains(path, ".") {
 				return invalid(fieldErr(path, "unknown field; see /v1/openapi.yaml for the accepted fields"))
 			}
+		}
+		if field, ferr := locateFieldError(body, reflect.TypeOf(dst), ""); field != "" && isValueError(err) {
+			return invalid(fieldErr(field, "%s", valueMessage(ferr)))
 		}
 		return decodeError(err, immutable)
 	}
@@ -60,6 +66,48 @@ func decodeJSON(r *http.Request, dst any, immutable map[string]string) error {
 		return errorf(http.StatusBadRequest, api.CodeInvalidArgument, "the request body must be a JSON object, not null")
 	}
 	return nil
+}
+
+// checkContentType accepts application/json and +json types (such as
+// application/merge-patch+json) in UTF-8, the only charset JSON has.
+func checkContentType(ct string) error {
+	if ct == "" {
+		return errorf(http.StatusUnsupportedMediaType, api.CodeInvalidArgument, "the request has a body but no Content-Type; send Content-Type: application/json")
+	}
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+		return errorf(http.StatusUnsupportedMediaType, api.CodeInvalidArgument, "Content-Type %q is not supported; send application/json", ct)
+	}
+	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+		return errorf(http.StatusUnsupportedMediaType, api.CodeInvalidArgument, "charset %q is not supported; JSON bodies are UTF-8", cs)
+	}
+	return nil
+}
+
+// isValueError reports errors that a value of the right JSON type can
+// still cause (a string that is not a timestamp), which the decoder
+// returns without the field's name.
+func isValueError(err error) bool {
+	var (
+		syntaxErr *json.SyntaxError
+		typeErr   *json.UnmarshalTypeError
+		maxErr    *http.MaxBytesError
+	)
+	return !errors.As(err, &syntaxErr) && !errors.As(err, &typeErr) && !errors.As(err, &maxErr) &&
+		!errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) && !strings.HasPrefix(err.Error(), "json: unknown field ")
+}
+
+// valueMessage says what a field's value should be.
+func valueMessage(err error) string {
+	var te *time.ParseError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("must be an RFC 3339 timestamp such as \"2027-01-31T12:00:00Z\", not %q", te.Value)
+	}
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		return fmt.Sprintf("must be %s, not %s", jsonTypeName(typeErr.Type.Kind().String()), typeErr.Value)
+	}
+	return fmt.Sprintf("could not be read: %v", err)
 }
 
 // unknownFieldPath finds the JSON path (size.gpus) of an object key called

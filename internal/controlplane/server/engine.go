@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/api"
@@ -29,6 +31,10 @@ type stepFunc func(ctx context.Context, op *store.Operation) (stepOutcome, error
 const (
 	maxStepAttempts = 8
 	claimBatch      = 16
+	// engineWorkers bounds the steps one replica runs at once. Steps mostly
+	// wait on the database, so a few per core keep it busy without letting a
+	// burst of operations crowd out the API's own queries.
+	engineWorkers = 8
 	// leaseFor bounds how long one step may hold an operation; a replica
 	// that dies mid-step loses its lease after this and another resumes.
 	leaseFor = 30 * time.Second
@@ -38,11 +44,16 @@ const (
 // make sure each step runs on one replica at a time. State lives in the
 // database, so a restarted control plane finishes in-flight operations.
 type engine struct {
-	s      *Server
-	owner  string
-	poll   time.Duration
-	steps  map[string]stepFunc
-	kickCh chan struct{}
+	s       *Server
+	owner   string
+	poll    time.Duration
+	steps   map[string]stepFunc
+	kickCh  chan struct{}
+	workers int
+	// claims numbers this replica's claims: each claim leases under its own
+	// owner name, so an operation still running here is never claimed again
+	// by this replica (an owner may renew its own lease).
+	claims atomic.Uint64
 
 	mu      sync.Mutex
 	waiters map[string][]chan struct{}
@@ -55,6 +66,7 @@ func newEngine(s *Server, owner string, poll time.Duration) *engine {
 		poll:    poll,
 		steps:   map[string]stepFunc{},
 		kickCh:  make(chan struct{}, 1),
+		workers: engineWorkers,
 		waiters: map[string][]chan struct{}{},
 	}
 }
@@ -75,11 +87,19 @@ func (e *engine) kickAfter(d time.Duration) {
 	time.AfterFunc(d, e.kick)
 }
 
+// run claims due operations and runs their steps on up to e.workers
+// goroutines. It claims only as many as there are free workers, in the
+// order they are due, so operations are served first come, first served
+// and a claimed operation never waits behind a busy worker while its lease
+// runs out. A finishing step frees its worker and kicks the loop.
 func (e *engine) run(ctx context.Context) {
 	t := time.NewTicker(e.poll)
 	defer t.Stop()
+	slots := make(chan struct{}, max(e.workers, 1))
+	var wg sync.WaitGroup
+	defer wg.Wait()
 	for {
-		e.runDue(ctx)
+		e.runDue(ctx, slots, &wg)
 		select {
 		case <-ctx.Done():
 			return
@@ -89,10 +109,15 @@ func (e *engine) run(ctx context.Context) {
 	}
 }
 
-func (e *engine) runDue(ctx context.Context) {
+func (e *engine) runDue(ctx context.Context, slots chan struct{}, wg *sync.WaitGroup) {
 	for ctx.Err() == nil {
+		free := cap(slots) - len(slots)
+		if free == 0 {
+			return
+		}
 		now := e.s.now()
-		ops, err := e.s.store.ClaimOperations(ctx, e.owner, now, now.Add(leaseFor), claimBatch)
+		owner := e.owner + "/" + strconv.FormatUint(e.claims.Add(1), 10)
+		ops, err := e.s.store.ClaimOperations(ctx, owner, now, now.Add(leaseFor), min(free, claimBatch))
 		if err != nil {
 			if ctx.Err() == nil {
 				e.s.logger.ErrorContext(ctx, "claim operations", "err", err)
@@ -103,7 +128,14 @@ func (e *engine) runDue(ctx context.Context) {
 			return
 		}
 		for _, op := range ops {
-			e.process(ctx, op)
+			slots <- struct{}{}
+			wg.Go(func() {
+				defer func() {
+					<-slots
+					e.kick()
+				}()
+				e.process(ctx, op)
+			})
 		}
 	}
 }

@@ -16,9 +16,9 @@ import (
 // waits the simulator's delay; step 1 performs it. Both are idempotent, so a
 // step re-run after a crash does no harm.
 func (s *Server) registerEnvironmentSteps() {
-	s.engine.steps["environment.create"] = s.envTransition("create", api.EnvStatusProvisioning)
-	s.engine.steps["environment.update"] = s.envTransition("update", api.EnvStatusUpdating)
-	s.engine.steps["environment.delete"] = s.deleteEnvironmentStep
+	s.engine.steps[opEnvironmentCreate] = s.envTransition("create", api.EnvStatusProvisioning)
+	s.engine.steps[opEnvironmentUpdate] = s.envTransition("update", api.EnvStatusUpdating)
+	s.engine.steps[opEnvironmentDelete] = s.deleteEnvironmentStep
 }
 
 func (s *Server) envTransition(transition, during string) stepFunc {
@@ -106,15 +106,9 @@ func (s *Server) deleteEnvironmentStep(ctx context.Context, op *store.Operation)
 		return stepOutcome{fail: errorf(http.StatusInternalServerError, api.CodeInternal,
 			"environment %q failed to delete: %v; it is marked failed, delete again to retry", res.Name, ferr)}, nil
 	}
-	// With cascade (checked when the delete was accepted) the pools go too.
-	pools, err := s.poolsOf(ctx, res.ID)
-	if err != nil {
+	// With cascade (checked when the delete was accepted) the children go too.
+	if err := s.cascadeChildren(ctx, environments, res.ID); err != nil {
 		return stepOutcome{}, err
-	}
-	for _, p := range pools {
-		if err := s.store.DeleteResource(ctx, store.KindGPUPool, p.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return stepOutcome{}, err
-		}
 	}
 	if err := s.sim.Destroy(res.ID); err != nil {
 		return stepOutcome{}, err

@@ -14,9 +14,9 @@ import (
 )
 
 func (s *Server) registerGPUPoolSteps() {
-	s.engine.steps["gpu_pool.create"] = s.createPoolStep
-	s.engine.steps["gpu_pool.update"] = s.updatePoolStep
-	s.engine.steps["gpu_pool.delete"] = s.deletePoolStep
+	s.engine.steps[opGPUPoolCreate] = s.createPoolStep
+	s.engine.steps[opGPUPoolUpdate] = s.updatePoolStep
+	s.engine.steps[opGPUPoolDelete] = s.deletePoolStep
 }
 
 // capacityLock serialises every transaction that allocates GPU capacity.

@@ -1,15 +1,13 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"net/http"
-	"regexp"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/api"
@@ -51,17 +49,6 @@ type poolStatus struct {
 	Pending    *allocation `json:"pending,omitempty"`
 }
 
-var providerIDPattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,39}$`)
-
-const (
-	maxPoolNodes    = 64
-	maxPoolModels   = 32
-	maxIdleStop     = 7 * 24 * 3600
-	maxFallbackList = 8
-)
-
-var validGPUsPerNode = []int64{1, 2, 4, 8}
-
 // backendPort is where each inference server listens.
 var backendPort = map[string]int{"vllm": 8000, "sglang": 30000, "llamacpp": 8080, "ollama": 11434}
 
@@ -75,61 +62,13 @@ func poolBaseURL(poolName, envName, region, backend string) string {
 	return u
 }
 
+// validatePoolSpec checks a pool's spec: its shape by the shared rules,
+// its GPU types against the catalog and the environment's region.
 func (s *Server) validatePoolSpec(sp poolSpec, region string) []api.FieldError {
-	var errs []api.FieldError
-	if !slices.Contains(api.GPUBackends, sp.Backend) {
-		errs = append(errs, fieldErr("backend", "must be one of %s, got %q", strings.Join(api.GPUBackends, ", "), sp.Backend))
-	}
+	errs := api.ValidatePoolShape(sp.Backend, sp.GPUsPerNode, sp.NodeCount, sp.Autoscaling, len(sp.CapacityFallback), sp.Models, sp.IdleStopSeconds)
 	errs = append(errs, s.validateChoice("gpu_type", "capacity_type", api.CapacityChoice{GPUType: sp.GPUType, CapacityType: sp.CapacityType}, region, true)...)
-	if !slices.Contains(validGPUsPerNode, sp.GPUsPerNode) {
-		errs = append(errs, fieldErr("gpus_per_node", "must be 1, 2, 4 or 8, got %d", sp.GPUsPerNode))
-	}
-	switch {
-	case sp.NodeCount != nil && sp.Autoscaling != nil:
-		errs = append(errs, fieldErr("node_count", "node_count and autoscaling are mutually exclusive; set one"))
-	case sp.NodeCount == nil && sp.Autoscaling == nil:
-		errs = append(errs, fieldErr("node_count", "set node_count for a fixed size or autoscaling for a range"))
-	case sp.NodeCount != nil && (*sp.NodeCount < 0 || *sp.NodeCount > maxPoolNodes):
-		errs = append(errs, fieldErr("node_count", "must be between 0 and %d, got %d", maxPoolNodes, *sp.NodeCount))
-	case sp.Autoscaling != nil:
-		a := sp.Autoscaling
-		if a.MinNodes < 0 || a.MinNodes > maxPoolNodes {
-			errs = append(errs, fieldErr("autoscaling.min_nodes", "must be between 0 and %d, got %d", maxPoolNodes, a.MinNodes))
-		}
-		if a.MaxNodes < 1 || a.MaxNodes > maxPoolNodes {
-			errs = append(errs, fieldErr("autoscaling.max_nodes", "must be between 1 and %d, got %d", maxPoolNodes, a.MaxNodes))
-		}
-		if a.MinNodes > a.MaxNodes {
-			errs = append(errs, fieldErr("autoscaling.min_nodes", "must not exceed max_nodes (%d > %d)", a.MinNodes, a.MaxNodes))
-		}
-	}
-	if len(sp.CapacityFallback) > maxFallbackList {
-		errs = append(errs, fieldErr("capacity_fallback", "at most %d choices", maxFallbackList))
-	}
 	for i, c := range sp.CapacityFallback {
 		errs = append(errs, s.validateChoice(fmt.Sprintf("capacity_fallback[%d].gpu_type", i), fmt.Sprintf("capacity_fallback[%d].capacity_type", i), c, region, false)...)
-	}
-	if len(sp.Models) > maxPoolModels {
-		errs = append(errs, fieldErr("models", "at most %d models", maxPoolModels))
-	}
-	seen := map[string]bool{}
-	for i, m := range sp.Models {
-		f := fmt.Sprintf("models[%d]", i)
-		if m.ID == "" || len(m.ID) > 128 {
-			errs = append(errs, fieldErr(f+".id", "must be 1 to 128 characters"))
-		} else if seen[m.ID] {
-			errs = append(errs, fieldErr(f+".id", "model %q is listed twice", m.ID))
-		}
-		seen[m.ID] = true
-		if m.ContextWindow < 0 || m.MaxTokens < 0 {
-			errs = append(errs, fieldErr(f, "context_window and max_tokens must not be negative"))
-		}
-		if m.ContextWindow > 0 && m.MaxTokens > m.ContextWindow {
-			errs = append(errs, fieldErr(f+".max_tokens", "must not exceed context_window (%d > %d)", m.MaxTokens, m.ContextWindow))
-		}
-	}
-	if sp.IdleStopSeconds < 0 || sp.IdleStopSeconds > maxIdleStop {
-		errs = append(errs, fieldErr("idle_stop_seconds", "must be between 0 (never) and %d, got %d", maxIdleStop, sp.IdleStopSeconds))
 	}
 	return errs
 }
@@ -163,7 +102,7 @@ func (s *Server) validateChoice(typeField, capField string, c api.CapacityChoice
 }
 
 func (s *Server) createGPUPool(w http.ResponseWriter, r *http.Request, p *principal) error {
-	if err := p.require(api.ScopeGPUPoolsWrite); err != nil {
+	if err := p.require(gpuPools.writeScope); err != nil {
 		return err
 	}
 	var req api.GPUPoolCreate
@@ -171,17 +110,15 @@ func (s *Server) createGPUPool(w http.ResponseWriter, r *http.Request, p *princi
 		return err
 	}
 	var errs []api.FieldError
-	errs = append(errs, validateName("name", req.Name)...)
-	if !providerIDPattern.MatchString(req.ProviderID) {
-		errs = append(errs, fieldErr("provider_id", "must be 1-40 characters of lowercase letters, digits and hyphens, starting with a letter: it becomes models.providers.<provider_id> in the gateway"))
-	}
+	errs = append(errs, api.ValidateName("name", req.Name)...)
+	errs = append(errs, api.ValidateProviderID(req.ProviderID)...)
 	if req.EnvironmentID == "" {
 		return invalid(append(errs, fieldErr("environment_id", "is required"))...)
 	}
 	// An environment the key may not see is not found, like any other.
-	env, err := s.loadEnvironment(r.Context(), p, req.EnvironmentID)
+	env, err := s.load(r.Context(), p, environments, req.EnvironmentID)
 	if err != nil {
-		return err
+		return missingReference(err, "environment_id", req.EnvironmentID)
 	}
 	var envSp envSpec
 	if err := json.Unmarshal(env.Spec, &envSp); err != nil {
@@ -191,7 +128,7 @@ func (s *Server) createGPUPool(w http.ResponseWriter, r *http.Request, p *princi
 		Backend:          req.Backend,
 		GPUType:          req.GPUType,
 		GPUsPerNode:      req.GPUsPerNode,
-		CapacityType:     cmp(req.CapacityType, api.CapacityOnDemand),
+		CapacityType:     cmp.Or(req.CapacityType, api.CapacityOnDemand),
 		NodeCount:        req.NodeCount,
 		Autoscaling:      req.Autoscaling,
 		CapacityFallback: orEmptySlice(req.CapacityFallback),
@@ -202,11 +139,11 @@ func (s *Server) createGPUPool(w http.ResponseWriter, r *http.Request, p *princi
 		sp.GPUsPerNode = 1
 	}
 	errs = append(errs, s.validatePoolSpec(sp, envSp.Region)...)
-	errs = append(errs, validateLabels(req.Labels)...)
+	errs = append(errs, api.ValidateLabels(req.Labels)...)
 	if len(errs) > 0 {
 		return invalid(errs...)
 	}
-	if st := envStatusOf(env); st == api.EnvStatusDeleting {
+	if phase(env) == statusDeleting {
 		return errorf(http.StatusConflict, api.CodeConflict, "environment %s is being deleted", env.ID)
 	}
 
@@ -223,16 +160,9 @@ func (s *Server) createGPUPool(w http.ResponseWriter, r *http.Request, p *princi
 		CreatedAt: now,
 		UpdatedAt: now,
 	}
-	op := s.newOperation("gpu_pool.create", store.KindGPUPool, res.ID)
+	op := s.newOperation(opGPUPoolCreate, store.KindGPUPool, res.ID)
 	op.Message = "queued"
-	err = s.store.InTx(r.Context(), func(tx store.Tx) error {
-		if err := tx.CreateResource(r.Context(), res); err != nil {
-			return err
-		}
-		return tx.CreateOperation(r.Context(), op)
-	})
-	var uv *store.UniqueViolation
-	if errors.As(err, &uv) {
+	return s.commitCreate(w, r, res, op, nil, func(uv *store.UniqueViolation) error {
 		if uv.Field == "alt_key" {
 			e := errorf(http.StatusConflict, api.CodeConflict, "environment %s already has a model provider %q; choose another provider_id", env.ID, req.ProviderID)
 			e.problem.Errors = []api.FieldError{fieldErr("provider_id", "is already used in this environment")}
@@ -241,72 +171,15 @@ func (s *Server) createGPUPool(w http.ResponseWriter, r *http.Request, p *princi
 		e := errorf(http.StatusConflict, api.CodeConflict, "environment %s already has a GPU pool named %q", env.ID, req.Name)
 		e.problem.Errors = []api.FieldError{fieldErr("name", "is already used in this environment")}
 		return e
-	}
-	if err != nil {
-		return err
-	}
-	setAuditTarget(r.Context(), store.KindGPUPool, res.ID)
-	s.engine.kick()
-	return s.accepted(w, op)
-}
-
-func envStatusOf(env *store.Resource) string {
-	var st envStatus
-	_ = json.Unmarshal(env.Status, &st)
-	return st.Status
-}
-
-func orEmptySlice[T any](v []T) []T {
-	if v == nil {
-		return []T{}
-	}
-	return v
-}
-
-// loadPool reads a pool the principal may see.
-func (s *Server) loadPool(ctx context.Context, p *principal, id string) (*store.Resource, error) {
-	res, err := s.store.GetResource(ctx, store.KindGPUPool, id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && !p.seesEnvironment(res.ParentID)) {
-		return nil, notFound("GPU pool", id)
-	}
-	return res, err
+	})
 }
 
 func (s *Server) getGPUPool(w http.ResponseWriter, r *http.Request, p *principal) error {
-	if err := p.require(api.ScopeGPUPoolsRead); err != nil {
-		return err
-	}
-	res, err := s.loadPool(r.Context(), p, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	pool, err := s.poolView(r.Context(), res)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("ETag", `"`+pool.ETag+`"`)
-	writeJSON(w, http.StatusOK, pool)
-	return nil
+	return serveGet(s, w, r, p, gpuPools, s.poolView)
 }
 
 func (s *Server) listGPUPools(w http.ResponseWriter, r *http.Request, p *principal) error {
-	if err := p.require(api.ScopeGPUPoolsRead); err != nil {
-		return err
-	}
-	f, err := listFilter(r, store.KindGPUPool)
-	if err != nil {
-		return err
-	}
-	if env := r.URL.Query().Get("environment_id"); env != "" {
-		if !p.seesEnvironment(env) {
-			writeJSON(w, http.StatusOK, api.List[api.GPUPool]{Items: []api.GPUPool{}})
-			return nil
-		}
-		f.ParentID = &env
-	} else if bound := p.boundEnvironment(); bound != "" {
-		f.ParentID = &bound
-	}
-	return listPage(s, w, r, f, s.poolView)
+	return serveList(s, w, r, p, gpuPools, s.poolView)
 }
 
 // poolImmutable explains the pool fields PATCH refuses.
@@ -331,32 +204,11 @@ type poolUpdatePayload struct {
 }
 
 func (s *Server) updateGPUPool(w http.ResponseWriter, r *http.Request, p *principal) error {
-	if err := p.require(api.ScopeGPUPoolsWrite); err != nil {
-		return err
-	}
-	var req api.GPUPoolUpdate
-	if err := decodeJSON(r, &req, poolImmutable); err != nil {
-		return err
-	}
-	id := r.PathValue("id")
-	res, err := s.loadPool(r.Context(), p, id)
+	u, err := beginUpdate[api.GPUPoolUpdate, poolSpec, poolStatus](s, r, p, gpuPools, poolImmutable)
 	if err != nil {
 		return err
 	}
-	if err := checkIfMatch(r, res); err != nil {
-		return err
-	}
-	var sp poolSpec
-	var st poolStatus
-	if err := json.Unmarshal(res.Spec, &sp); err != nil {
-		return err
-	}
-	if err := json.Unmarshal(res.Status, &st); err != nil {
-		return err
-	}
-	if st.Status == api.PoolStatusDeleting {
-		return errorf(http.StatusConflict, api.CodeConflict, "GPU pool %s is being deleted", id)
-	}
+	req, res, sp, st, id := u.req, u.res, u.spec, u.status, u.res.ID
 	if req.NodeCount != nil && req.Autoscaling != nil {
 		return invalid(fieldErr("node_count", "node_count and autoscaling are mutually exclusive; send one"))
 	}
@@ -403,14 +255,14 @@ func (s *Server) updateGPUPool(w http.ResponseWriter, r *http.Request, p *princi
 		return err
 	}
 	errs := s.validatePoolSpec(sp, envSp.Region)
-	errs = append(errs, validateLabels(labels)...)
+	errs = append(errs, api.ValidateLabels(labels)...)
 	if len(errs) > 0 {
 		return invalid(errs...)
 	}
 
 	specChanged := !jsonEqual(sp, old)
 	changed := specChanged || !maps.Equal(labels, res.Labels)
-	op := s.newOperation("gpu_pool.update", store.KindGPUPool, id)
+	op := s.newOperation(opGPUPoolUpdate, store.KindGPUPool, id)
 	// A failed pool is retried by any update, even one that changes nothing.
 	if !specChanged && st.Status != api.PoolStatusFailed {
 		s.metadataOnly(op, "no changes to the nodes")
@@ -423,37 +275,22 @@ func (s *Server) updateGPUPool(w http.ResponseWriter, r *http.Request, p *princi
 	}
 	res.Spec = mustJSON(sp)
 	res.Labels = labels
-	return s.commitUpdate(w, r, res, changed, op, "GPU pool", nil)
-}
-
-func jsonEqual(a, b any) bool {
-	ja, _ := json.Marshal(a)
-	jb, _ := json.Marshal(b)
-	return string(ja) == string(jb)
+	return s.commitUpdate(w, r, gpuPools, res, changed, op, nil)
 }
 
 func (s *Server) deleteGPUPool(w http.ResponseWriter, r *http.Request, p *principal) error {
-	if err := p.require(api.ScopeGPUPoolsWrite); err != nil {
-		return err
-	}
-	id := r.PathValue("id")
-	res, err := s.loadPool(r.Context(), p, id)
+	res, err := s.beginDelete(r, p, gpuPools)
 	if err != nil {
 		return err
 	}
-	if err := checkIfMatch(r, res); err != nil {
-		return err
-	}
-	return s.startDelete(w, r, res, "gpu_pool.delete", "GPU pool", func(res *store.Resource) error {
-		return setPoolStatus(res, func(st *poolStatus) { st.Status = api.PoolStatusDeleting })
-	})
+	return s.startDelete(w, r, gpuPools, res, opGPUPoolDelete)
 }
 
 // simulateLoad is the simulator's autoscaler: it moves current_nodes of an
 // autoscaling pool within its bounds, as load would. The spec and ETag do
 // not change, so Terraform sees no drift.
 func (s *Server) simulateLoad(w http.ResponseWriter, r *http.Request, p *principal) error {
-	if err := p.require(api.ScopeGPUPoolsWrite); err != nil {
+	if err := p.require(gpuPools.writeScope); err != nil {
 		return err
 	}
 	var req api.SimulatedLoad
@@ -461,7 +298,7 @@ func (s *Server) simulateLoad(w http.ResponseWriter, r *http.Request, p *princip
 		return err
 	}
 	id := r.PathValue("id")
-	res, err := s.loadPool(r.Context(), p, id)
+	res, err := s.load(r.Context(), p, gpuPools, id)
 	if err != nil {
 		return err
 	}
@@ -573,19 +410,5 @@ func setPoolStatus(res *store.Resource, fn func(*poolStatus)) error {
 
 // poolsOf lists an environment's pools, by name.
 func (s *Server) poolsOf(ctx context.Context, envID string) ([]*store.Resource, error) {
-	var out []*store.Resource
-	f := store.ListFilter{Kind: store.KindGPUPool, ParentID: &envID, PageSize: 500}
-	for {
-		items, next, err := s.store.ListResources(ctx, f)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, items...)
-		if next == "" {
-			break
-		}
-		f.PageToken = next
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, nil
+	return s.childrenOf(ctx, gpuPools, envID)
 }

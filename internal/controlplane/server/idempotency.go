@@ -23,9 +23,11 @@ const (
 	idempotencyWait = 10 * time.Second
 )
 
-// idempotent makes a POST handler replay its first response for a repeated
-// Idempotency-Key, refuse a reused key with another body (422), and never run
-// twice concurrently for one key.
+// idempotent makes a mutation (POST, PATCH, DELETE) replay its first
+// response for a repeated Idempotency-Key, refuse a reused key with another
+// request (422), and never run twice concurrently for one key. A PATCH or
+// DELETE whose answer was lost is so answered again, rather than with a
+// false 412 (its If-Match moved on) or 404 (the delete already ran).
 func (s *Server) idempotent(h handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request, p *principal) error {
 		key := r.Header.Get(api.HeaderIdempotencyKey)
@@ -40,7 +42,15 @@ func (s *Server) idempotent(h handlerFunc) handlerFunc {
 			return decodeError(err, nil)
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		sum := sha256.Sum256([]byte(r.Method + " " + r.URL.Path + "\n" + string(body)))
+		// The request is what it targets, its preconditions and its body.
+		target := r.Method + " " + r.URL.Path
+		if r.URL.RawQuery != "" {
+			target += "?" + r.URL.RawQuery
+		}
+		if m := r.Header.Get("If-Match"); m != "" {
+			target += "\nIf-Match: " + m
+		}
+		sum := sha256.Sum256([]byte(target + "\n" + string(body)))
 		rec := &store.IdempotencyRecord{
 			Principal:   p.key.ID,
 			Key:         key,

@@ -144,4 +144,42 @@ func TestIdempotency(t *testing.T) {
 			}
 		}
 	})
+
+	t.Run("PATCH and DELETE replay their first answer", func(t *testing.T) {
+		t.Parallel()
+		env := c.createRunning(t, api.EnvironmentCreate{Name: uniqueName("idem"), Region: "us-east"})
+		mutate := func(method, idem string, body any) *resp {
+			return c.do(t, req{method: method, path: "/v1/environments/" + env.ID, key: c.admin, body: body,
+				header: map[string]string{api.HeaderIdempotencyKey: idem, "If-Match": `"` + env.ETag + `"`}})
+		}
+		body := map[string]any{"labels": map[string]string{"team": "a"}}
+		first := mutate(http.MethodPatch, "patch-1", body)
+		wantStatus(t, first, http.StatusAccepted)
+		// The update moved the ETag on: without the key the same request
+		// is refused; with it, it is answered as the first time.
+		wantProblem(t, c.do(t, req{method: http.MethodPatch, path: "/v1/environments/" + env.ID, key: c.admin, body: body,
+			header: map[string]string{"If-Match": `"` + env.ETag + `"`}}), http.StatusPreconditionFailed, api.CodePreconditionFailed)
+		again := mutate(http.MethodPatch, "patch-1", body)
+		wantStatus(t, again, http.StatusAccepted)
+		if again.header.Get("Idempotent-Replayed") != "true" || !bytes.Equal(first.body, again.body) {
+			t.Errorf("a repeated PATCH is not replayed: %s", again)
+		}
+		// The same key with another If-Match is another request.
+		wantProblem(t, c.do(t, req{method: http.MethodPatch, path: "/v1/environments/" + env.ID, key: c.admin, body: body,
+			header: map[string]string{api.HeaderIdempotencyKey: "patch-1", "If-Match": `"999"`}}), http.StatusUnprocessableEntity, api.CodeConflict)
+
+		c.waitSucceeded(t, decode[api.Operation](t, first).ID)
+		del := func() *resp {
+			return c.do(t, req{method: http.MethodDelete, path: "/v1/environments/" + env.ID, key: c.admin, header: map[string]string{api.HeaderIdempotencyKey: "delete-1"}})
+		}
+		d1 := del()
+		wantStatus(t, d1, http.StatusAccepted)
+		c.waitSucceeded(t, decode[api.Operation](t, d1).ID)
+		// Gone now: a retry of the lost answer still gets the first one, not 404.
+		d2 := del()
+		wantStatus(t, d2, http.StatusAccepted)
+		if d2.header.Get("Idempotent-Replayed") != "true" || !bytes.Equal(d1.body, d2.body) {
+			t.Errorf("a repeated DELETE is not replayed: %s", d2)
+		}
+	})
 }

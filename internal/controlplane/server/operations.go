@@ -11,18 +11,21 @@ import (
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store"
 )
 
-const maxOperationWait = 60 * time.Second
+const maxOperationWait = api.MaxOperationWait
 
 // waitPattern is the syntax openapi.yaml documents for ?wait=.
 var waitPattern = regexp.MustCompile(`^[0-9]+(ms|s|m)$`)
 
-// readScopeOf is the scope needed to read operations on a target kind.
-var readScopeOf = map[string]string{
-	store.KindEnvironment:      api.ScopeEnvironmentsRead,
-	store.KindGPUPool:          api.ScopeGPUPoolsRead,
-	store.KindAPIKey:           api.ScopeAPIKeysManage,
-	store.KindShutdownSchedule: api.ScopeSchedulesRead,
-	store.KindDataSnapshot:     api.ScopeSnapshotsRead,
+// readScopeOf is the scope needed to read operations on a target kind: the
+// family's read scope.
+func readScopeOf(kind string) (string, bool) {
+	if f := familyOf(kind); f != nil {
+		return f.readScope, true
+	}
+	if kind == store.KindAPIKey {
+		return api.ScopeAPIKeysManage, true
+	}
+	return "", false
 }
 
 func (s *Server) getOperation(w http.ResponseWriter, r *http.Request, p *principal) error {
@@ -30,10 +33,13 @@ func (s *Server) getOperation(w http.ResponseWriter, r *http.Request, p *princip
 	var wait time.Duration
 	if v := r.URL.Query().Get("wait"); v != "" {
 		d, err := time.ParseDuration(v)
-		if err != nil || d < 0 || !waitPattern.MatchString(v) {
-			return invalid(fieldErr("wait", "must be a duration such as 30s, got %q", v))
+		switch {
+		case err == nil && d > maxOperationWait:
+			return invalid(fieldErr("wait", "is %s, longer than the limit of %s; wait at most %s and poll again", v, maxOperationWait, maxOperationWait))
+		case err != nil || d < 0 || !waitPattern.MatchString(v):
+			return invalid(fieldErr("wait", "must be a whole number of ms, s or m such as 30s, at most %s; got %q", maxOperationWait, v))
 		}
-		wait = min(d, maxOperationWait)
+		wait = d
 	}
 	op, err := s.visibleOperation(r.Context(), p, id)
 	if err != nil {
@@ -57,7 +63,7 @@ func (s *Server) visibleOperation(ctx context.Context, p *principal, id string) 
 	if err != nil {
 		return nil, err
 	}
-	if scope, ok := readScopeOf[op.TargetKind]; ok {
+	if scope, ok := readScopeOf(op.TargetKind); ok {
 		if err := p.require(scope); err != nil {
 			return nil, err
 		}

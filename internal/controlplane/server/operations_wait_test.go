@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/api"
@@ -16,10 +17,11 @@ func TestOperationWaitSyntax(t *testing.T) {
 	for _, ok := range []string{"0s", "250ms", "2s", "1m"} {
 		wantStatus(t, c.get(t, c.admin, "/v1/operations/"+op.ID+"?wait="+ok), http.StatusOK)
 	}
-	for _, bad := range []string{"1h30m", "1.5s", "-1s", "soon", "10"} {
+	for _, bad := range []string{"1h30m", "1.5s", "-1s", "soon", "10", "5m", "10h", "61s", "60001ms"} {
 		pr := wantProblem(t, c.get(t, c.admin, "/v1/operations/"+op.ID+"?wait="+bad), http.StatusBadRequest, api.CodeInvalidArgument)
-		if fieldMessage(pr, "wait") == "" {
-			t.Errorf("wait=%s: error does not name the parameter: %+v", bad, pr)
+		// Every refusal names the parameter and the contract's limit.
+		if msg := fieldMessage(pr, "wait"); !strings.Contains(msg, "1m0s") {
+			t.Errorf("wait=%s: the error does not name wait and its limit: %+v", bad, pr)
 		}
 	}
 }

@@ -28,6 +28,7 @@ var titles = map[string]string{
 	api.CodePermissionDenied:   "Permission denied",
 	api.CodeNoCapacity:         "No capacity",
 	api.CodeInternal:           "Internal error",
+	api.CodeMethodNotAllowed:   "Method not allowed",
 }
 
 func newError(status int, code, detail string) *apiError {
@@ -59,6 +60,17 @@ func invalid(fields ...api.FieldError) *apiError {
 
 func fieldErr(field, format string, args ...any) api.FieldError {
 	return api.FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// missingReference names the request field whose ID was not found (a 404
+// from loading it), so clients can show the error on that attribute; the
+// message reads after the field's name.
+func missingReference(err error, field, id string) error {
+	var ae *apiError
+	if errors.As(err, &ae) && ae.problem.Status == http.StatusNotFound {
+		ae.problem.Errors = []api.FieldError{fieldErr(field, "names no existing environment (%q); create it first, or use the ID of one the key can see", id)}
+	}
+	return err
 }
 
 func notFound(kind, id string) *apiError {

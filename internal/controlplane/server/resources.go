@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"errors"
 	"net/http"
 
@@ -9,35 +8,14 @@ import (
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store"
 )
 
-// What every asynchronous resource family shares: listing a page, starting
-// a delete, committing an update.
-
-// listPage answers one page of f, each item rendered by view.
-func listPage[T any](s *Server, w http.ResponseWriter, r *http.Request, f store.ListFilter, view func(context.Context, *store.Resource) (T, error)) error {
-	items, next, err := s.store.ListResources(r.Context(), f)
-	if errors.Is(err, store.ErrInvalidPageToken) {
-		return invalid(fieldErr("page_token", "is not a token this API issued; start again without it"))
-	}
-	if err != nil {
-		return err
-	}
-	out := api.List[T]{Items: make([]T, 0, len(items)), NextPageToken: next}
-	for _, res := range items {
-		v, err := view(r.Context(), res)
-		if err != nil {
-			return err
-		}
-		out.Items = append(out.Items, v)
-	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
-}
+// What every asynchronous resource family shares after its own rules:
+// committing a create or an update, starting a delete, answering 202.
 
 // startDelete queues the delete operation opKind for a resource: a delete
 // already queued is answered again; unfinished earlier operations are
-// cancelled (the delete supersedes them); markDeleting sets the status
-// readers see until the operation runs.
-func (s *Server) startDelete(w http.ResponseWriter, r *http.Request, res *store.Resource, opKind, what string, markDeleting func(*store.Resource) error) error {
+// cancelled (the delete supersedes them); readers see status "deleting"
+// until the operation runs.
+func (s *Server) startDelete(w http.ResponseWriter, r *http.Request, f *family, res *store.Resource, opKind string) error {
 	ctx := r.Context()
 	setAuditTarget(ctx, res.Kind, res.ID)
 	active, err := s.store.ListActiveOperations(ctx, res.ID)
@@ -52,14 +30,14 @@ func (s *Server) startDelete(w http.ResponseWriter, r *http.Request, res *store.
 	op := s.newOperation(opKind, res.Kind, res.ID)
 	op.Message = "queued"
 	if err := s.store.InTx(ctx, func(tx store.Tx) error {
-		if err := s.cancelActive(ctx, tx, res.ID, "cancelled: the "+what+" is being deleted"); err != nil {
+		if err := s.cancelActive(ctx, tx, res.ID, "cancelled: the "+f.noun+" is being deleted"); err != nil {
 			return err
 		}
 		return tx.CreateOperation(ctx, op)
 	}); err != nil {
 		return err
 	}
-	if _, err := s.mutateResource(ctx, res.Kind, res.ID, markDeleting); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.mutateResource(ctx, res.Kind, res.ID, func(res *store.Resource) error { return setPhase(res, statusDeleting) }); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
 	s.engine.kick()
@@ -68,7 +46,7 @@ func (s *Server) startDelete(w http.ResponseWriter, r *http.Request, res *store.
 
 // commitUpdate writes an updated resource (when changed) and its operation
 // in one transaction, with also for extra writes, then answers 202.
-func (s *Server) commitUpdate(w http.ResponseWriter, r *http.Request, res *store.Resource, changed bool, op *store.Operation, what string, also func(store.Tx) error) error {
+func (s *Server) commitUpdate(w http.ResponseWriter, r *http.Request, f *family, res *store.Resource, changed bool, op *store.Operation, also func(store.Tx) error) error {
 	ctx := r.Context()
 	setAuditTarget(ctx, res.Kind, res.ID)
 	err := s.store.InTx(ctx, func(tx store.Tx) error {
@@ -88,9 +66,9 @@ func (s *Server) commitUpdate(w http.ResponseWriter, r *http.Request, res *store
 	})
 	switch {
 	case errors.Is(err, store.ErrConflict):
-		return errorf(http.StatusPreconditionFailed, api.CodePreconditionFailed, "%s %s changed while this update was being applied; read it again and retry", what, res.ID)
+		return errorf(http.StatusPreconditionFailed, api.CodePreconditionFailed, "%s %s changed while this update was being applied; read it again and retry", f.noun, res.ID)
 	case errors.Is(err, store.ErrNotFound):
-		return notFound(what, res.ID)
+		return notFound(f.noun, res.ID)
 	case err != nil:
 		return err
 	}
@@ -105,4 +83,37 @@ func (s *Server) metadataOnly(op *store.Operation, message string) {
 	op.Status = store.OpSucceeded
 	op.CompletedAt = &now
 	op.Message = message
+}
+
+// commitCreate stores a new resource and its create operation in one
+// transaction, with also for extra writes, then answers 202. A unique key
+// taken is answered by conflict.
+func (s *Server) commitCreate(w http.ResponseWriter, r *http.Request, res *store.Resource, op *store.Operation, also func(store.Tx) error, conflict func(*store.UniqueViolation) error) error {
+	ctx := r.Context()
+	err := s.store.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.CreateResource(ctx, res); err != nil {
+			return err
+		}
+		if also != nil {
+			if err := also(tx); err != nil {
+				return err
+			}
+		}
+		return tx.CreateOperation(ctx, op)
+	})
+	if uv := (*store.UniqueViolation)(nil); errors.As(err, &uv) {
+		return conflict(uv)
+	}
+	if err != nil {
+		return err
+	}
+	setAuditTarget(ctx, res.Kind, res.ID)
+	s.engine.kick()
+	return s.accepted(w, op)
+}
+
+func (s *Server) accepted(w http.ResponseWriter, op *store.Operation) error {
+	w.Header().Set("Location", "/v1/operations/"+op.ID)
+	writeJSON(w, http.StatusAccepted, toAPIOperation(op))
+	return nil
 }

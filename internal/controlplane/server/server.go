@@ -4,6 +4,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -57,13 +58,6 @@ var DefaultRegions = []api.Region{
 
 const defaultRateBurst = 100
 
-func cmpOr(v, def int) int {
-	if v <= 0 {
-		return def
-	}
-	return v
-}
-
 // Server is one control plane replica.
 type Server struct {
 	store   store.Store
@@ -79,6 +73,8 @@ type Server struct {
 	handler http.Handler
 	// patterns are the authenticated routes, in registration order.
 	patterns []string
+	// families are the resource families (families; tests add their own).
+	families []*family
 
 	stop context.CancelFunc
 	wg   sync.WaitGroup
@@ -90,14 +86,15 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("server: Store, Keyring and Simulator are required")
 	}
 	s := &Server{
-		store:   cfg.Store,
-		keyring: cfg.Keyring,
-		sim:     cfg.Simulator,
-		logger:  cfg.Logger,
-		limits:  newLimiter(cfg.RateLimit, cmpOr(cfg.RateBurst, defaultRateBurst)),
-		regions: cfg.Regions,
-		now:     cfg.Now,
-		metrics: newMetrics(),
+		store:    cfg.Store,
+		keyring:  cfg.Keyring,
+		sim:      cfg.Simulator,
+		logger:   cfg.Logger,
+		limits:   newLimiter(cfg.RateLimit, cmp.Or(max(cfg.RateBurst, 0), defaultRateBurst)),
+		regions:  cfg.Regions,
+		now:      cfg.Now,
+		metrics:  newMetrics(),
+		families: families,
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/api"
@@ -45,9 +46,22 @@ func TestSystemEndpoints(t *testing.T) {
 				t.Errorf("%s: instance %q", path, p.Instance)
 			}
 		}
-		// A method the route does not have is not found either, as a problem.
-		r := c.do(t, req{method: http.MethodPut, path: "/v1/environments/env_x", key: c.admin, body: "{}"})
-		wantProblem(t, r, http.StatusNotFound, api.CodeNotFound)
+		// A method the path does not have is a 405 problem listing those it has.
+		for path, allow := range map[string]string{
+			"/v1/environments/env_x": "GET, PATCH, DELETE",
+			"/v1/environments":       "GET, POST",
+			"/v1/regions":            "GET",
+			"/healthz":               "GET",
+		} {
+			r := c.do(t, req{method: http.MethodPut, path: path, key: c.admin, body: "{}"})
+			p := wantProblem(t, r, http.StatusMethodNotAllowed, api.CodeMethodNotAllowed)
+			if got := r.header.Get("Allow"); got != allow {
+				t.Errorf("PUT %s: Allow %q, want %q", path, got, allow)
+			}
+			if !strings.Contains(p.Detail, allow) {
+				t.Errorf("PUT %s: detail %q does not list %s", path, p.Detail, allow)
+			}
+		}
 	})
 	t.Run("metrics by route pattern and code", func(t *testing.T) {
 		wantStatus(t, c.get(t, c.admin, "/v1/environments"), http.StatusOK)

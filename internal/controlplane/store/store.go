@@ -217,6 +217,10 @@ type Tx interface {
 	// PutSecrets replaces the whole secret set of a resource.
 	PutSecrets(ctx context.Context, resourceID string, secrets []Secret) error
 	ListSecrets(ctx context.Context, resourceID string) ([]Secret, error)
+	// SecretInfos returns the secrets of many resources in one query, by
+	// resource ID and in name order, without nonce or ciphertext: what a
+	// list page shows.
+	SecretInfos(ctx context.Context, resourceIDs []string) (map[string][]Secret, error)
 
 	CreateOperation(ctx context.Context, op *Operation) error
 	GetOperation(ctx context.Context, id string) (*Operation, error)

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -75,6 +76,54 @@ type ControlPlane struct {
 	DataDir string
 	// Client is an admin client, for changes behind Terraform's back.
 	Client *client.Client
+	// Requests counts the requests the in-process control plane served.
+	Requests *RequestCounter
+}
+
+// RequestCounter counts requests by method and route pattern
+// ("GET /v1/environments/{id}").
+type RequestCounter struct {
+	mu     sync.Mutex
+	counts map[string]int
+}
+
+// Reset forgets what was counted so far.
+func (c *RequestCounter) Reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.counts = map[string]int{}
+}
+
+// Counts returns a copy of the counts so far.
+func (c *RequestCounter) Counts() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]int, len(c.counts))
+	for k, v := range c.counts {
+		out[k] = v
+	}
+	return out
+}
+
+// idSegment is a path segment holding an object ID (env_<ulid>).
+var idSegment = regexp.MustCompile(`^[a-z]+_[0-9a-z]{26}$`)
+
+func (c *RequestCounter) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		segs := strings.Split(r.URL.Path, "/")
+		for i, seg := range segs {
+			if idSegment.MatchString(seg) {
+				segs[i] = "{id}"
+			}
+		}
+		c.mu.Lock()
+		if c.counts == nil {
+			c.counts = map[string]int{}
+		}
+		c.counts[r.Method+" "+strings.Join(segs, "/")]++
+		c.mu.Unlock()
+		next.ServeHTTP(w, r)
+	})
 }
 
 // Options tune an in-process control plane.
@@ -134,7 +183,8 @@ func Start(t *testing.T, opts ...Options) *ControlPlane {
 		cancel()
 		t.Fatalf("start in-process control plane: %v", err)
 	}
-	srv := httptest.NewServer(app.Server.Handler())
+	requests := &RequestCounter{}
+	srv := httptest.NewServer(requests.wrap(app.Server.Handler()))
 	app.Server.Start(ctx)
 	t.Cleanup(func() {
 		srv.Close()
@@ -145,6 +195,7 @@ func Start(t *testing.T, opts ...Options) *ControlPlane {
 	})
 	cp := newControlPlane(t, srv.URL, key, app)
 	cp.DataDir = dataDir
+	cp.Requests = requests
 	return cp
 }
 

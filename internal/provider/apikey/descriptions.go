@@ -35,6 +35,7 @@ var desc = map[string]string{
 	"secret":              "The key's secret (`ocp_...`), to send as `Authorization: Bearer <secret>`. Known only after the key is created: the control plane returns it once and stores only a hash. Null after an import, since it cannot be read back.",
 	"prefix":              "The first characters of the secret (`ocp_` and 8 more), safe to show and to find in logs and in the audit log.",
 	"status":              "`active`, `revoking` (revoked, but the secret works until its grace period ends), `revoked` or `expired`.",
+	"resource.status":     "`active` for every key in the state: a key found revoked, revoking or expired on refresh is removed from the state with a warning that says why, and the next plan creates a new key.",
 	"created_at":          "When the key was created (RFC 3339).",
 	"last_used_at":        "When the key last authenticated a request (RFC 3339), recorded at most once a minute. Null when never used.",
 	"rotation_due_at":     "When `rotation_period` elapses (RFC 3339): from then on, plans replace the key. Null without `rotation_period`.",

@@ -65,45 +65,45 @@ func (e *EphemeralResource) Configure(_ context.Context, req ephemeral.Configure
 
 func (e *EphemeralResource) Schema(_ context.Context, _ ephemeral.SchemaRequest, resp *ephemeral.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		Description: "A short-lived API key for this Terraform run only, for example to configure another provider or a write-only argument with a narrowly scoped key. " +
+		MarkdownDescription: "A short-lived API key for this Terraform run only, for example to configure another provider or a write-only argument with a narrowly scoped key. " +
 			"Terraform opens it when it needs it (during plan and again during apply, each time a new key) and closes it at the end, which revokes the key at once. " +
 			"It never reaches the plan or the state. The key lives for `ttl` (default 15 minutes, at most 1 hour): a run longer than that must choose a longer `ttl`. Requires Terraform 1.10 or later.",
 		Attributes: map[string]schema.Attribute{
 			"name": schema.StringAttribute{
-				Optional:    true,
-				Description: fmt.Sprintf("Name of the key, shown in the API and the audit log. Default `%s`. %s", defaultEphemeralName, "A DNS label of at most 40 characters."),
-				Validators:  validators.Name(),
+				Optional:            true,
+				MarkdownDescription: fmt.Sprintf("Name of the key, shown in the API and the audit log. Default `%s`. %s", defaultEphemeralName, "A DNS label of at most 40 characters."),
+				Validators:          validators.Name(),
 			},
 			"description": schema.StringAttribute{
-				Optional: true, Description: desc["description"],
+				Optional: true, MarkdownDescription: desc["description"],
 				Validators: []validator.String{stringvalidator.LengthAtMost(api.MaxKeyDescription)},
 			},
 			"scopes": schema.SetAttribute{
-				Required: true, ElementType: types.StringType, Description: desc["scopes"], Validators: scopesValidators(),
+				Required: true, ElementType: types.StringType, MarkdownDescription: desc["scopes"], Validators: scopesValidators(),
 			},
 			"environment_id": schema.StringAttribute{
-				Optional: true, Description: desc["environment_id"],
+				Optional: true, MarkdownDescription: desc["environment_id"],
 				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 			},
 			"ttl": schema.StringAttribute{
-				Optional:    true,
-				Description: "Lifetime of the key, a Go duration between `1m` and `1h`. Default `15m`. The key is revoked when Terraform closes it, usually well before.",
-				Validators:  []validator.String{validators.Duration(api.MinEphemeralKeyTTL, api.MaxEphemeralKeyTTL)},
+				Optional:            true,
+				MarkdownDescription: "Lifetime of the key, a Go duration between `1m` and `1h`. Default `15m`. The key is revoked when Terraform closes it, usually well before.",
+				Validators:          []validator.String{validators.Duration(api.MinEphemeralKeyTTL, api.MaxEphemeralKeyTTL)},
 			},
 			"allowed_cidrs": schema.SetAttribute{
-				Optional: true, ElementType: types.StringType, Description: desc["allowed_cidrs"], Validators: cidrsValidators(),
+				Optional: true, ElementType: types.StringType, MarkdownDescription: desc["allowed_cidrs"], Validators: cidrsValidators(),
 			},
 			"rate_limit_per_minute": schema.Int64Attribute{
-				Optional: true, Description: desc["rate_limit"],
+				Optional: true, MarkdownDescription: desc["rate_limit"],
 				Validators: []validator.Int64{int64validator.Between(0, api.MaxKeyRatePerMin)},
 			},
 			"labels": schema.MapAttribute{
-				Optional: true, ElementType: types.StringType, Description: desc["labels"], Validators: validators.Labels(),
+				Optional: true, ElementType: types.StringType, MarkdownDescription: desc["labels"], Validators: validators.Labels(),
 			},
-			"id":         schema.StringAttribute{Computed: true, Description: desc["id"]},
-			"secret":     schema.StringAttribute{Computed: true, Sensitive: true, Description: "The key's secret (`ocp_...`), valid until Terraform closes the ephemeral resource or `expires_at`, whichever comes first."},
-			"prefix":     schema.StringAttribute{Computed: true, Description: desc["prefix"]},
-			"expires_at": schema.StringAttribute{Computed: true, Description: "When the key expires at the latest (RFC 3339)."},
+			"id":         schema.StringAttribute{Computed: true, MarkdownDescription: desc["id"]},
+			"secret":     schema.StringAttribute{Computed: true, Sensitive: true, MarkdownDescription: "The key's secret (`ocp_...`), valid until Terraform closes the ephemeral resource or `expires_at`, whichever comes first."},
+			"prefix":     schema.StringAttribute{Computed: true, MarkdownDescription: desc["prefix"]},
+			"expires_at": schema.StringAttribute{Computed: true, MarkdownDescription: "When the key expires at the latest (RFC 3339)."},
 		},
 	}
 }

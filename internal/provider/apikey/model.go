@@ -9,7 +9,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -75,13 +74,9 @@ func (m *keyModel) fromAPI(ctx context.Context, k *api.APIKey) diag.Diagnostics 
 		m.AllowedCIDRs = v
 	}
 	m.RateLimitPerMinute = types.Int64Value(int64(k.RateLimitPerMinute))
-	if len(k.Labels) == 0 && m.Labels.IsNull() {
-		m.Labels = types.MapNull(types.StringType)
-	} else {
-		v, d := types.MapValueFrom(ctx, types.StringType, orEmptyMap(k.Labels))
-		diags.Append(d...)
-		m.Labels = v
-	}
+	labels, d := shared.LabelsFromAPI(ctx, k.Labels, m.Labels, true)
+	diags.Append(d...)
+	m.Labels = labels
 	m.ExpiresAt = sameInstant(m.ExpiresAt, k.ExpiresAt)
 	m.Prefix = types.StringValue(k.Prefix)
 	m.Status = types.StringValue(k.Status)
@@ -221,18 +216,11 @@ func optionalString(s string) types.String {
 	return types.StringValue(s)
 }
 
-func known(v attr.Value) bool { return !v.IsNull() && !v.IsUnknown() }
+var known = shared.Known
 
 func orEmptyList(l []string) []string {
 	if l == nil {
 		return []string{}
 	}
 	return l
-}
-
-func orEmptyMap(m map[string]string) map[string]string {
-	if m == nil {
-		return map[string]string{}
-	}
-	return m
 }

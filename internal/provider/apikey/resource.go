@@ -46,20 +46,14 @@ var (
 
 // Resource is openclaw_api_key.
 type Resource struct {
-	data *shared.ProviderData
+	shared.ResourceBase
 	// now is the clock rotation is judged by (unit tests set it).
 	now func() time.Time
 }
 
 // NewResource is the factory the provider registers.
-func NewResource() resource.Resource { return &Resource{now: time.Now} }
-
-func (r *Resource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_api_key"
-}
-
-func (r *Resource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = shared.FromProviderData(req.ProviderData, &resp.Diagnostics)
+func NewResource() resource.Resource {
+	return &Resource{ResourceBase: shared.ResourceBase{TypeName: "_api_key"}, now: time.Now}
 }
 
 // scopeValidator names a bad scope and lists the valid ones.
@@ -89,66 +83,66 @@ func cidrsValidators() []validator.Set {
 func (r *Resource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	keep := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
 	resp.Schema = schema.Schema{
-		Description: "A scoped, expiring API key for the OpenClaw control plane, for example one key per service or per environment. " +
+		MarkdownDescription: "A scoped, expiring API key for the OpenClaw control plane, for example one key per service or per environment. " +
 			"The secret is known only after creation and is stored in the Terraform state (mark outputs that expose it `sensitive`); " +
 			"to keep it out of the state altogether, use the `openclaw_api_key` ephemeral resource. Name, description and labels change in place; " +
 			"anything that changes what the key may do replaces it. With `rotation_period` the key is replaced once it is that old.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{Computed: true, Description: desc["id"], PlanModifiers: keep},
+			"id": schema.StringAttribute{Computed: true, MarkdownDescription: desc["id"], PlanModifiers: keep},
 			"name": schema.StringAttribute{
-				Required: true, Description: desc["name"], Validators: validators.Name(),
+				Required: true, MarkdownDescription: desc["name"], Validators: validators.Name(),
 			},
 			"description": schema.StringAttribute{
-				Optional: true, Computed: true, Default: stringdefault.StaticString(""), Description: desc["description"],
+				Optional: true, Computed: true, Default: stringdefault.StaticString(""), MarkdownDescription: desc["description"],
 				Validators: []validator.String{stringvalidator.LengthAtMost(api.MaxKeyDescription)},
 			},
 			"scopes": schema.SetAttribute{
-				Required: true, ElementType: types.StringType, Description: desc["scopes"], Validators: scopesValidators(),
+				Required: true, ElementType: types.StringType, MarkdownDescription: desc["scopes"], Validators: scopesValidators(),
 				PlanModifiers: []planmodifier.Set{setplanmodifier.RequiresReplace()},
 			},
 			"environment_id": schema.StringAttribute{
-				Optional: true, Description: desc["environment_id"],
+				Optional: true, MarkdownDescription: desc["environment_id"],
 				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"ttl": schema.StringAttribute{
-				Optional: true, Description: desc["ttl"],
+				Optional: true, MarkdownDescription: desc["ttl"],
 				Validators:    []validator.String{validators.Duration(api.MinKeyTTL, api.MaxKeyTTL)},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"expires_at": schema.StringAttribute{
-				Optional: true, Computed: true, Description: desc["expires_at"],
+				Optional: true, Computed: true, MarkdownDescription: desc["expires_at"],
 				Validators:    []validator.String{validators.RFC3339()},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplaceIfConfigured()},
 			},
 			"allowed_cidrs": schema.SetAttribute{
-				Optional: true, ElementType: types.StringType, Description: desc["allowed_cidrs"], Validators: cidrsValidators(),
+				Optional: true, ElementType: types.StringType, MarkdownDescription: desc["allowed_cidrs"], Validators: cidrsValidators(),
 				PlanModifiers: []planmodifier.Set{setplanmodifier.RequiresReplace()},
 			},
 			"rate_limit_per_minute": schema.Int64Attribute{
-				Optional: true, Computed: true, Default: int64default.StaticInt64(0), Description: desc["rate_limit"],
+				Optional: true, Computed: true, Default: int64default.StaticInt64(0), MarkdownDescription: desc["rate_limit"],
 				Validators:    []validator.Int64{int64validator.Between(0, api.MaxKeyRatePerMin)},
 				PlanModifiers: []planmodifier.Int64{int64planmodifier.RequiresReplace()},
 			},
 			"labels": schema.MapAttribute{
-				Optional: true, ElementType: types.StringType, Description: desc["labels"], Validators: validators.Labels(),
+				Optional: true, ElementType: types.StringType, MarkdownDescription: desc["labels"], Validators: validators.Labels(),
 			},
 			"rotation_period": schema.StringAttribute{
-				Optional: true, Description: desc["rotation_period"],
+				Optional: true, MarkdownDescription: desc["rotation_period"],
 				Validators: []validator.String{validators.Duration(api.MinKeyTTL, api.MaxKeyTTL)},
 			},
 			"revoke_grace_period": schema.StringAttribute{
-				Optional: true, Description: desc["revoke_grace_period"],
+				Optional: true, MarkdownDescription: desc["revoke_grace_period"],
 				Validators: []validator.String{validators.Duration(0, api.MaxRevokeGracePeriod)},
 			},
-			"rotation_due_at": schema.StringAttribute{Computed: true, Description: desc["rotation_due_at"]},
+			"rotation_due_at": schema.StringAttribute{Computed: true, MarkdownDescription: desc["rotation_due_at"]},
 			"secret": schema.StringAttribute{
-				Computed: true, Sensitive: true, Description: desc["secret"], PlanModifiers: keep,
+				Computed: true, Sensitive: true, MarkdownDescription: desc["secret"], PlanModifiers: keep,
 			},
-			"prefix":       schema.StringAttribute{Computed: true, Description: desc["prefix"], PlanModifiers: keep},
-			"status":       schema.StringAttribute{Computed: true, Description: desc["status"], PlanModifiers: keep},
-			"created_at":   schema.StringAttribute{Computed: true, Description: desc["created_at"], PlanModifiers: keep},
-			"last_used_at": schema.StringAttribute{Computed: true, Description: desc["last_used_at"]},
+			"prefix":       schema.StringAttribute{Computed: true, MarkdownDescription: desc["prefix"], PlanModifiers: keep},
+			"status":       schema.StringAttribute{Computed: true, MarkdownDescription: desc["resource.status"]},
+			"created_at":   schema.StringAttribute{Computed: true, MarkdownDescription: desc["created_at"], PlanModifiers: keep},
+			"last_used_at": schema.StringAttribute{Computed: true, MarkdownDescription: desc["last_used_at"]},
 		},
 	}
 }
@@ -212,12 +206,14 @@ func (r *Resource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReques
 			return
 		}
 		r.checkNewExpiry(&cfg, now, resp)
+		shared.CheckEnvironmentReference(ctx, r.ProviderData(), path.Root("environment_id"), cfg.EnvironmentID, &resp.Diagnostics)
 		if known(cfg.RotationPeriod) && !cfg.ExpiresAt.IsNull() {
 			checkRotationFits(&cfg, now, &resp.Diagnostics)
 		}
 		if cfg.RotationPeriod.IsNull() {
 			plan.RotationDueAt = types.StringNull()
 		}
+		plan.Status = types.StringValue(api.KeyStatusActive) // a new key is active
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 		return
 	}
@@ -226,9 +222,15 @@ func (r *Resource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReques
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if !plan.EnvironmentID.Equal(state.EnvironmentID) {
+		shared.CheckEnvironmentReference(ctx, r.ProviderData(), path.Root("environment_id"), plan.EnvironmentID, &resp.Diagnostics)
+	}
 	// The secret is never readable: keep what creation returned (null
 	// after an import) instead of planning an unknown value.
 	plan.Secret = state.Secret
+	// A key in the state is active (Read removes any other), and changing
+	// its name, description or labels keeps it so.
+	plan.Status = types.StringValue(api.KeyStatusActive)
 	due := rotationDue(state.CreatedAt, plan.RotationPeriod)
 	switch {
 	case plan.RotationPeriod.IsUnknown():
@@ -264,10 +266,19 @@ func (r *Resource) checkNewExpiry(cfg *resourceModel, now time.Time, resp *resou
 	if err != nil {
 		return // reported by the attribute's validator
 	}
-	if d := t.Sub(now); d < api.MinKeyTTL || d > api.MaxKeyTTL {
+	const bounds = "a new key must expire between 1h and 8760h (one year) from its creation"
+	switch d := t.Sub(now); {
+	case d <= 0:
 		resp.Diagnostics.AddAttributeError(pathExpiresAt, "Expiry out of range",
-			fmt.Sprintf("expires_at %s is %s from now; a new key must expire between 1h and 8760h (one year) from its creation. Choose a later or earlier time, or use ttl.",
-				cfg.ExpiresAt.ValueString(), d.Round(time.Minute)))
+			fmt.Sprintf("expires_at %s is in the past (%s ago); %s. Choose a time at least an hour from now, or use ttl (such as ttl = \"720h\") instead.",
+				cfg.ExpiresAt.ValueString(), roughly(-d), bounds))
+	case d < api.MinKeyTTL:
+		resp.Diagnostics.AddAttributeError(pathExpiresAt, "Expiry out of range",
+			fmt.Sprintf("expires_at %s is only %s from now; %s. Choose a later time.", cfg.ExpiresAt.ValueString(), roughly(d), bounds))
+	case d > api.MaxKeyTTL:
+		resp.Diagnostics.AddAttributeError(pathExpiresAt, "Expiry out of range",
+			fmt.Sprintf("expires_at %s is %s from now; %s. Choose an earlier time, no later than %s.",
+				cfg.ExpiresAt.ValueString(), roughly(d), bounds, now.Add(api.MaxKeyTTL).UTC().Format(time.RFC3339)))
 	}
 }
 
@@ -282,9 +293,10 @@ func (r *Resource) Create(ctx context.Context, req resource.CreateRequest, resp 
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	created, err := r.data.Client.CreateAPIKey(ctx, body)
+	created, err := r.ProviderData().Client.CreateAPIKey(ctx, body)
 	if err != nil {
-		shared.AddError(&resp.Diagnostics, fmt.Sprintf("create API key %q", body.Name), err, apiFields)
+		shared.AddCreateError(&resp.Diagnostics, fmt.Sprintf("create API key %q", body.Name), err, apiFields,
+			fmt.Sprintf("Look for it (data \"openclaw_api_key\" with name = %q, or GET /v1/api-keys?name=%s). Its secret cannot be read back, so revoke it (DELETE /v1/api-keys/<id>) and apply again; `terraform import` would adopt it without a secret.", body.Name, body.Name))
 		return
 	}
 	resp.Diagnostics.Append(plan.fromAPI(ctx, &created.Key)...)
@@ -300,7 +312,7 @@ func (r *Resource) Read(ctx context.Context, req resource.ReadRequest, resp *res
 		return
 	}
 	id := state.ID.ValueString()
-	k, err := r.data.Client.GetAPIKey(ctx, id)
+	k, err := r.ProviderData().Client.GetAPIKey(ctx, id)
 	if errors.Is(err, client.ErrNotFound) {
 		tflog.Warn(ctx, "API key is gone from the control plane; removing it from state", map[string]any{"id": id})
 		resp.State.RemoveResource(ctx)
@@ -353,11 +365,11 @@ func (r *Resource) Update(ctx context.Context, req resource.UpdateRequest, resp 
 		err error
 	)
 	if changed {
-		k, err = r.data.Client.UpdateAPIKey(ctx, id, body)
+		k, err = r.ProviderData().Client.UpdateAPIKey(ctx, id, body)
 	} else {
 		// Only Terraform-side settings changed (rotation_period,
 		// revoke_grace_period): refresh the computed values.
-		k, err = r.data.Client.GetAPIKey(ctx, id)
+		k, err = r.ProviderData().Client.GetAPIKey(ctx, id)
 	}
 	if err != nil {
 		shared.AddError(&resp.Diagnostics, fmt.Sprintf("update API key %q (%s)", state.Name.ValueString(), id), err, apiFields)
@@ -382,7 +394,7 @@ func (r *Resource) Delete(ctx context.Context, req resource.DeleteRequest, resp 
 		return
 	}
 	id := state.ID.ValueString()
-	_, err = r.data.Client.RevokeAPIKey(ctx, id, grace)
+	_, err = r.ProviderData().Client.RevokeAPIKey(ctx, id, grace)
 	if err != nil && !errors.Is(err, client.ErrNotFound) {
 		shared.AddError(&resp.Diagnostics, fmt.Sprintf("revoke API key %q (%s)", state.Name.ValueString(), id), err, apiFields)
 	}
@@ -393,7 +405,7 @@ func (r *Resource) Delete(ctx context.Context, req resource.DeleteRequest, resp 
 func (r *Resource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	id := req.ID
 	if !strings.HasPrefix(id, "key_") {
-		k, err := r.data.Client.FindAPIKeyByName(ctx, id)
+		k, err := r.ProviderData().Client.FindAPIKeyByName(ctx, id)
 		if err != nil {
 			shared.AddError(&resp.Diagnostics, fmt.Sprintf("import API key %q (not a key_ ID, so looked up by name)", id), err, shared.Fields{})
 			return
@@ -401,4 +413,26 @@ func (r *Resource) ImportState(ctx context.Context, req resource.ImportStateRequ
 		id = k.ID
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+}
+
+// roughly is a duration as people say it: "3 days", "6 years", "25 minutes".
+func roughly(d time.Duration) string {
+	const day = 24 * time.Hour
+	unit := func(n int64, one string) string {
+		if n == 1 {
+			return "1 " + one
+		}
+		return fmt.Sprintf("%d %ss", n, one)
+	}
+	switch {
+	case d >= 2*365*day:
+		return unit(int64(d/(365*day)), "year")
+	case d >= 2*day:
+		return unit(int64(d/day), "day")
+	case d >= 2*time.Hour:
+		return unit(int64(d/time.Hour), "hour")
+	case d >= time.Minute:
+		return unit(int64(d/time.Minute), "minute")
+	}
+	return unit(int64(d/time.Second), "second")
 }

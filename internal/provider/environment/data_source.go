@@ -7,10 +7,12 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/api"
+	"github.com/openclaw/terraform-provider-openclaw/internal/client"
 	"github.com/openclaw/terraform-provider-openclaw/internal/provider/shared"
 	"github.com/openclaw/terraform-provider-openclaw/internal/provider/validators"
 )
@@ -22,24 +24,34 @@ var (
 
 // DataSource is the openclaw_environment data source.
 type DataSource struct {
-	data *shared.ProviderData
+	shared.Lookup[environmentModel, api.Environment]
 }
 
 // NewDataSource is the factory the provider registers.
-func NewDataSource() datasource.DataSource { return &DataSource{} }
-
-func (d *DataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_environment"
-}
-
-func (d *DataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = shared.FromProviderData(req.ProviderData, &resp.Diagnostics)
+func NewDataSource() datasource.DataSource {
+	return &DataSource{shared.Lookup[environmentModel, api.Environment]{
+		DataSourceBase: shared.DataSourceBase{TypeName: "_environment"},
+		ID:             func(m *environmentModel) types.String { return m.ID },
+		ByID: func(ctx context.Context, c *client.Client, id string) (*api.Environment, string, error) {
+			env, err := c.GetEnvironment(ctx, id)
+			return env, fmt.Sprintf("read environment %s", id), err
+		},
+		ByKey: func(ctx context.Context, c *client.Client, m *environmentModel) (*api.Environment, string, error) {
+			env, err := c.FindEnvironmentByName(ctx, m.Name.ValueString())
+			return env, fmt.Sprintf("find environment named %q", m.Name.ValueString()), err
+		},
+		FromAPI: func(ctx context.Context, m *environmentModel, env *api.Environment) diag.Diagnostics {
+			return m.fromAPI(ctx, env, false)
+		},
+	}}
 }
 
 // computedAttributes are the environment's attributes as data source
 // attributes, all computed; callers make the lookup keys optional.
 func computedAttributes() map[string]schema.Attribute {
-	str := func(k string) schema.Attribute { return schema.StringAttribute{Computed: true, Description: desc[k]} }
+	str := func(k string) schema.Attribute {
+		return schema.StringAttribute{Computed: true, MarkdownDescription: desc[k]}
+	}
 	return map[string]schema.Attribute{
 		"id":               str("id"),
 		"name":             str("name"),
@@ -47,18 +59,18 @@ func computedAttributes() map[string]schema.Attribute {
 		"openclaw_version": str("openclaw_version"),
 		"release_channel":  str("release_channel"),
 		"size": schema.SingleNestedAttribute{
-			Computed:    true,
-			Description: desc["size"],
+			Computed:            true,
+			MarkdownDescription: desc["size"],
 			Attributes: map[string]schema.Attribute{
-				"cpus":      schema.Int64Attribute{Computed: true, Description: desc["size.cpus"]},
-				"memory_mb": schema.Int64Attribute{Computed: true, Description: desc["size.memory_mb"]},
+				"cpus":      schema.Int64Attribute{Computed: true, MarkdownDescription: desc["size.cpus"]},
+				"memory_mb": schema.Int64Attribute{Computed: true, MarkdownDescription: desc["size.memory_mb"]},
 			},
 		},
-		"state_volume_gb":     schema.Int64Attribute{Computed: true, Description: desc["state_volume_gb"]},
+		"state_volume_gb":     schema.Int64Attribute{Computed: true, MarkdownDescription: desc["state_volume_gb"]},
 		"desired_state":       str("desired_state"),
-		"labels":              schema.MapAttribute{Computed: true, ElementType: types.StringType, Description: desc["labels"]},
-		"deletion_protection": schema.BoolAttribute{Computed: true, Description: desc["deletion_protection"]},
-		"secret_names":        schema.SetAttribute{Computed: true, ElementType: types.StringType, Description: desc["secret_names"]},
+		"labels":              schema.MapAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: desc["labels"]},
+		"deletion_protection": schema.BoolAttribute{Computed: true, MarkdownDescription: desc["deletion_protection"]},
+		"secret_names":        schema.SetAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: desc["secret_names"]},
 		"status":              str("status"),
 		"power_state":         str("power_state"),
 		"gateway_url":         str("gateway_url"),
@@ -71,19 +83,19 @@ func computedAttributes() map[string]schema.Attribute {
 func (d *DataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	attrs := computedAttributes()
 	attrs["id"] = schema.StringAttribute{
-		Optional:    true,
-		Computed:    true,
-		Description: "ID of the environment to read. Exactly one of `id` and `name` is required.",
+		Optional:            true,
+		Computed:            true,
+		MarkdownDescription: "ID of the environment to read. Exactly one of `id` and `name` is required.",
 	}
 	attrs["name"] = schema.StringAttribute{
-		Optional:    true,
-		Computed:    true,
-		Description: "Name of the environment to read. Exactly one of `id` and `name` is required.",
-		Validators:  validators.Name(),
+		Optional:            true,
+		Computed:            true,
+		MarkdownDescription: "Name of the environment to read. Exactly one of `id` and `name` is required.",
+		Validators:          validators.Name(),
 	}
 	resp.Schema = schema.Schema{
-		Description: "Reads one OpenClaw environment by ID or by name, for example to attach resources to an environment managed in another configuration. Secret values are never readable; `secret_names` lists what is set.",
-		Attributes:  attrs,
+		MarkdownDescription: "Reads one OpenClaw environment by ID or by name, for example to attach resources to an environment managed in another configuration. Secret values are never readable; `secret_names` lists what is set.",
+		Attributes:          attrs,
 	}
 }
 
@@ -91,30 +103,4 @@ func (d *DataSource) ConfigValidators(context.Context) []datasource.ConfigValida
 	return []datasource.ConfigValidator{
 		datasourcevalidator.ExactlyOneOf(path.MatchRoot("id"), path.MatchRoot("name")),
 	}
-}
-
-func (d *DataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	var m environmentModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	var (
-		env    *api.Environment
-		err    error
-		lookup string
-	)
-	if known(m.ID) {
-		lookup = fmt.Sprintf("read environment %s", m.ID.ValueString())
-		env, err = d.data.Client.GetEnvironment(ctx, m.ID.ValueString())
-	} else {
-		lookup = fmt.Sprintf("find environment named %q", m.Name.ValueString())
-		env, err = d.data.Client.FindEnvironmentByName(ctx, m.Name.ValueString())
-	}
-	if err != nil {
-		shared.AddError(&resp.Diagnostics, lookup, err, shared.Fields{})
-		return
-	}
-	resp.Diagnostics.Append(m.fromAPI(ctx, env, false)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }

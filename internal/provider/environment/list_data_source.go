@@ -16,11 +16,13 @@ var _ datasource.DataSourceWithConfigure = (*ListDataSource)(nil)
 
 // ListDataSource is the openclaw_environments data source.
 type ListDataSource struct {
-	data *shared.ProviderData
+	shared.DataSourceBase
 }
 
 // NewListDataSource is the factory the provider registers.
-func NewListDataSource() datasource.DataSource { return &ListDataSource{} }
+func NewListDataSource() datasource.DataSource {
+	return &ListDataSource{shared.DataSourceBase{TypeName: "_environments"}}
+}
 
 type listModel struct {
 	Name         types.String `tfsdk:"name"`
@@ -29,37 +31,29 @@ type listModel struct {
 	Environments types.List   `tfsdk:"environments"`
 }
 
-func (d *ListDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_environments"
-}
-
-func (d *ListDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = shared.FromProviderData(req.ProviderData, &resp.Diagnostics)
-}
-
 func (d *ListDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		Description: "Lists OpenClaw environments, oldest first, optionally filtered by name, labels and region. Every page of the API is read.",
+		MarkdownDescription: "Lists OpenClaw environments, oldest first, optionally filtered by name, labels and region. Every page of the API is read.",
 		Attributes: map[string]schema.Attribute{
 			"name": schema.StringAttribute{
-				Optional:    true,
-				Description: "Only the environment with exactly this name.",
-				Validators:  validators.Name(),
+				Optional:            true,
+				MarkdownDescription: "Only the environment with exactly this name.",
+				Validators:          validators.Name(),
 			},
 			"labels": schema.MapAttribute{
-				Optional:    true,
-				ElementType: types.StringType,
-				Description: "Only environments carrying all of these labels with these values.",
-				Validators:  validators.Labels(),
+				Optional:            true,
+				ElementType:         types.StringType,
+				MarkdownDescription: "Only environments carrying all of these labels with these values.",
+				Validators:          validators.Labels(),
 			},
 			"region": schema.StringAttribute{
-				Optional:    true,
-				Description: "Only environments in this region.",
+				Optional:            true,
+				MarkdownDescription: "Only environments in this region.",
 			},
 			"environments": schema.ListNestedAttribute{
-				Computed:     true,
-				Description:  "The matching environments.",
-				NestedObject: schema.NestedAttributeObject{Attributes: computedAttributes()},
+				Computed:            true,
+				MarkdownDescription: "The matching environments.",
+				NestedObject:        schema.NestedAttributeObject{Attributes: computedAttributes()},
 			},
 		},
 	}
@@ -75,7 +69,7 @@ func (d *ListDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 	if known(m.Labels) {
 		resp.Diagnostics.Append(m.Labels.ElementsAs(ctx, &opts.Labels, false)...)
 	}
-	envs, err := d.data.Client.ListEnvironments(ctx, opts)
+	envs, err := d.Data().Client.ListEnvironments(ctx, opts)
 	if err != nil {
 		shared.AddError(&resp.Diagnostics, "list environments", err, shared.Fields{})
 		return

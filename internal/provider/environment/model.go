@@ -7,7 +7,6 @@ import (
 	"context"
 	"maps"
 	"slices"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -105,13 +104,9 @@ func (m *environmentModel) fromAPI(ctx context.Context, env *api.Environment, ke
 	m.Size = size
 	m.StateVolumeGB = types.Int64Value(env.StateVolumeGB)
 	m.DesiredState = types.StringValue(env.DesiredState)
-	if len(env.Labels) == 0 && keepNullLabels && m.Labels.IsNull() {
-		m.Labels = types.MapNull(types.StringType)
-	} else {
-		labels, d := types.MapValueFrom(ctx, types.StringType, orEmpty(env.Labels))
-		diags.Append(d...)
-		m.Labels = labels
-	}
+	labels, d := shared.LabelsFromAPI(ctx, env.Labels, m.Labels, keepNullLabels)
+	diags.Append(d...)
+	m.Labels = labels
 	m.DeletionProtection = types.BoolValue(env.DeletionProtection)
 	names := make([]string, 0, len(env.Secrets))
 	for _, s := range env.Secrets {
@@ -125,8 +120,8 @@ func (m *environmentModel) fromAPI(ctx context.Context, env *api.Environment, ke
 	m.PowerState = types.StringValue(env.PowerState)
 	m.GatewayURL = types.StringValue(env.GatewayURL)
 	m.ETag = types.StringValue(env.ETag)
-	m.CreatedAt = types.StringValue(env.CreatedAt.UTC().Format(time.RFC3339))
-	m.UpdatedAt = types.StringValue(env.UpdatedAt.UTC().Format(time.RFC3339))
+	m.CreatedAt = shared.Timestamp(env.CreatedAt)
+	m.UpdatedAt = shared.Timestamp(env.UpdatedAt)
 	return diags
 }
 
@@ -141,23 +136,7 @@ func (m *environmentModel) size(ctx context.Context) (api.Size, bool, diag.Diagn
 }
 
 func (m *environmentModel) labels(ctx context.Context) (map[string]string, diag.Diagnostics) {
-	out := map[string]string{}
-	if m.Labels.IsNull() || m.Labels.IsUnknown() {
-		return out, nil
-	}
-	diags := m.Labels.ElementsAs(ctx, &out, false)
-	return out, diags
-}
-
-// secretValues reads the write-only secrets from the configuration (they are
-// never in the plan or state).
-func secretValues(ctx context.Context, v types.Map) (map[string]string, diag.Diagnostics) {
-	out := map[string]string{}
-	if v.IsNull() || v.IsUnknown() {
-		return out, nil
-	}
-	diags := v.ElementsAs(ctx, &out, false)
-	return out, diags
+	return shared.StringMap(ctx, m.Labels)
 }
 
 // toCreate builds the create request from the plan and the configuration's
@@ -197,10 +176,10 @@ func (m *resourceModel) toUpdate(ctx context.Context, state *resourceModel, secr
 	var diags diag.Diagnostics
 	var req api.EnvironmentUpdate
 	if known(m.OpenClawVersion) && !m.OpenClawVersion.Equal(state.OpenClawVersion) {
-		req.OpenClawVersion = ptr(m.OpenClawVersion.ValueString())
+		req.OpenClawVersion = shared.Ptr(m.OpenClawVersion.ValueString())
 	}
 	if known(m.ReleaseChannel) && !m.ReleaseChannel.Equal(state.ReleaseChannel) {
-		req.ReleaseChannel = ptr(m.ReleaseChannel.ValueString())
+		req.ReleaseChannel = shared.Ptr(m.ReleaseChannel.ValueString())
 	}
 	if !m.Size.Equal(state.Size) {
 		if size, ok, d := m.size(ctx); ok {
@@ -209,13 +188,13 @@ func (m *resourceModel) toUpdate(ctx context.Context, state *resourceModel, secr
 		}
 	}
 	if known(m.StateVolumeGB) && !m.StateVolumeGB.Equal(state.StateVolumeGB) {
-		req.StateVolumeGB = ptr(m.StateVolumeGB.ValueInt64())
+		req.StateVolumeGB = shared.Ptr(m.StateVolumeGB.ValueInt64())
 	}
 	if known(m.DesiredState) && !m.DesiredState.Equal(state.DesiredState) {
-		req.DesiredState = ptr(m.DesiredState.ValueString())
+		req.DesiredState = shared.Ptr(m.DesiredState.ValueString())
 	}
 	if known(m.DeletionProtection) && !m.DeletionProtection.Equal(state.DeletionProtection) {
-		req.DeletionProtection = ptr(m.DeletionProtection.ValueBool())
+		req.DeletionProtection = shared.Ptr(m.DeletionProtection.ValueBool())
 	}
 	planLabels, d := m.labels(ctx)
 	diags.Append(d...)
@@ -230,13 +209,11 @@ func (m *resourceModel) toUpdate(ctx context.Context, state *resourceModel, secr
 	return req, diags
 }
 
-func known(v attr.Value) bool { return !v.IsNull() && !v.IsUnknown() }
-
-func ptr[T any](v T) *T { return &v }
-
-func orEmpty(m map[string]string) map[string]string {
-	if m == nil {
-		return map[string]string{}
-	}
-	return m
+// Identity and TimeoutsValue make resourceModel a shared.Model.
+func (m *resourceModel) Identity() (id, name, etag string) {
+	return m.ID.ValueString(), m.Name.ValueString(), m.ETag.ValueString()
 }
+
+func (m *resourceModel) TimeoutsValue() timeouts.Value { return m.Timeouts }
+
+var known = shared.Known

@@ -2,9 +2,7 @@ package environment
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -24,7 +22,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/api"
 	"github.com/openclaw/terraform-provider-openclaw/internal/client"
@@ -40,32 +37,73 @@ var (
 	_ resource.ResourceWithValidateConfig = (*Resource)(nil)
 )
 
-// Validation patterns, matching the control plane's.
-var (
-	regionRegexp     = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
-	secretNameRegexp = regexp.MustCompile(`^[A-Z_][A-Z0-9_]{0,127}$`)
-)
-
 const (
 	defaultCPUs          = 2
 	defaultMemoryMB      = 4096
 	defaultStateVolumeGB = 10
 )
 
-// Resource is openclaw_environment.
+// Resource is openclaw_environment: the shared lifecycle plus this
+// family's schema and plan rules.
 type Resource struct {
-	data *shared.ProviderData
+	shared.Lifecycle[resourceModel, *resourceModel, api.Environment]
 }
 
 // NewResource is the factory the provider registers.
-func NewResource() resource.Resource { return &Resource{} }
-
-func (r *Resource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_environment"
-}
-
-func (r *Resource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = shared.FromProviderData(req.ProviderData, &resp.Diagnostics)
+func NewResource() resource.Resource {
+	return &Resource{shared.Lifecycle[resourceModel, *resourceModel, api.Environment]{
+		ResourceBase: shared.ResourceBase{TypeName: "_environment"},
+		Noun:         "environment",
+		Fields:       apiFields,
+		CreateAPI: func(ctx context.Context, c *client.Client, plan, cfg *resourceModel, diags *diag.Diagnostics) (*api.Operation, error) {
+			secrets, d := shared.StringMap(ctx, cfg.SecretsWO)
+			diags.Append(d...)
+			body, d := plan.toCreate(ctx, secrets)
+			if diags.Append(d...); diags.HasError() {
+				return nil, nil
+			}
+			return c.CreateEnvironment(ctx, body)
+		},
+		ReadAPI: func(ctx context.Context, c *client.Client, id string) (*api.Environment, error) {
+			return c.GetEnvironment(ctx, id)
+		},
+		AdoptHint: func(plan *resourceModel) string {
+			name := plan.Name.ValueString()
+			return fmt.Sprintf("Look for it (data \"openclaw_environments\" or GET /v1/environments?name=%s). If it is there, adopt it with `terraform import <address of this resource> %s` instead of applying again, or delete it.", name, name)
+		},
+		Gone: func(env *api.Environment) bool { return env.Status == api.EnvStatusDeleting },
+		FromAPI: func(ctx context.Context, _ *shared.ProviderData, m *resourceModel, env *api.Environment) diag.Diagnostics {
+			return m.fromAPI(ctx, env, true)
+		},
+		UpdateAPI: func(ctx context.Context, c *client.Client, plan, state, cfg *resourceModel, diags *diag.Diagnostics) (*api.Operation, error) {
+			var secrets map[string]string
+			if !plan.SecretsWOVersion.Equal(state.SecretsWOVersion) {
+				// Sent whole: an absent secrets_wo clears the secrets.
+				var d diag.Diagnostics
+				secrets, d = shared.StringMap(ctx, cfg.SecretsWO)
+				diags.Append(d...)
+			}
+			body, d := plan.toUpdate(ctx, state, secrets)
+			if diags.Append(d...); diags.HasError() {
+				return nil, nil
+			}
+			return c.UpdateEnvironment(ctx, state.ID.ValueString(), state.ETag.ValueString(), body)
+		},
+		DeleteAPI: func(ctx context.Context, c *client.Client, state *resourceModel) (*api.Operation, error) {
+			return c.DeleteEnvironment(ctx, state.ID.ValueString(), state.ETag.ValueString())
+		},
+		// An ID (env_...) or, for convenience, a name.
+		ImportID: func(ctx context.Context, c *client.Client, raw string) (string, error) {
+			if strings.HasPrefix(raw, "env_") {
+				return raw, nil
+			}
+			env, err := c.FindEnvironmentByName(ctx, raw)
+			if err != nil {
+				return "", fmt.Errorf("not an env_ ID, so looked up by name: %w", err)
+			}
+			return env.ID, nil
+		},
+	}}
 }
 
 func (r *Resource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -74,138 +112,138 @@ func (r *Resource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *r
 		"memory_mb": types.Int64Value(defaultMemoryMB),
 	})
 	resp.Schema = schema.Schema{
-		Description: "An OpenClaw environment: one OpenClaw gateway (one trust domain) with its state volume, run by the control plane. " +
+		MarkdownDescription: "An OpenClaw environment: one OpenClaw gateway (one trust domain) with its state volume, run by the control plane. " +
 			"Name and region force a new environment; everything else changes in place. Creating, changing and deleting wait for the control plane's operation, bounded by `timeouts`.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
-				Computed:      true,
-				Description:   desc["id"],
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+				Computed:            true,
+				MarkdownDescription: desc["id"],
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"name": schema.StringAttribute{
-				Required:      true,
-				Description:   desc["name"],
-				Validators:    validators.Name(),
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				Required:            true,
+				MarkdownDescription: desc["name"],
+				Validators:          validators.Name(),
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"region": schema.StringAttribute{
-				Required:    true,
-				Description: desc["region"],
+				Required:            true,
+				MarkdownDescription: desc["region"],
 				Validators: []validator.String{
-					stringvalidator.RegexMatches(regionRegexp, "must be a region ID such as eu-central (see the openclaw_regions data source)"),
+					stringvalidator.RegexMatches(api.RegionPattern, "must be a region ID such as eu-central (see the openclaw_regions data source)"),
 				},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"openclaw_version": schema.StringAttribute{
-				Optional:      true,
-				Computed:      true,
-				Description:   desc["openclaw_version"],
-				Validators:    []validator.String{validators.OpenClawVersion()},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+				Optional:            true,
+				Computed:            true,
+				MarkdownDescription: desc["openclaw_version"],
+				Validators:          []validator.String{validators.OpenClawVersion()},
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"release_channel": schema.StringAttribute{
-				Optional:    true,
-				Computed:    true,
-				Default:     stringdefault.StaticString("stable"),
-				Description: desc["release_channel"],
-				Validators:  []validator.String{stringvalidator.OneOf(api.ReleaseChannels...)},
+				Optional:            true,
+				Computed:            true,
+				Default:             stringdefault.StaticString("stable"),
+				MarkdownDescription: desc["release_channel"],
+				Validators:          []validator.String{stringvalidator.OneOf(api.ReleaseChannels...)},
 			},
 			"size": schema.SingleNestedAttribute{
-				Optional:    true,
-				Computed:    true,
-				Default:     objectdefault.StaticValue(defaultSize),
-				Description: desc["size"],
+				Optional:            true,
+				Computed:            true,
+				Default:             objectdefault.StaticValue(defaultSize),
+				MarkdownDescription: desc["size"],
 				Attributes: map[string]schema.Attribute{
 					"cpus": schema.Int64Attribute{
-						Optional:    true,
-						Computed:    true,
-						Default:     int64default.StaticInt64(defaultCPUs),
-						Description: desc["size.cpus"],
-						Validators:  []validator.Int64{int64validator.Between(1, 64)},
+						Optional:            true,
+						Computed:            true,
+						Default:             int64default.StaticInt64(defaultCPUs),
+						MarkdownDescription: desc["size.cpus"],
+						Validators:          []validator.Int64{int64validator.Between(api.MinCPUs, api.MaxCPUs)},
 					},
 					"memory_mb": schema.Int64Attribute{
-						Optional:    true,
-						Computed:    true,
-						Default:     int64default.StaticInt64(defaultMemoryMB),
-						Description: desc["size.memory_mb"],
-						Validators:  []validator.Int64{int64validator.Between(1024, 524288), validators.Int64MultipleOf(256)},
+						Optional:            true,
+						Computed:            true,
+						Default:             int64default.StaticInt64(defaultMemoryMB),
+						MarkdownDescription: desc["size.memory_mb"],
+						Validators:          []validator.Int64{validators.Int64Steps(api.MinMemoryMB, api.MaxMemoryMB, api.MemoryStepMB)},
 					},
 				},
 			},
 			"state_volume_gb": schema.Int64Attribute{
-				Optional:    true,
-				Computed:    true,
-				Default:     int64default.StaticInt64(defaultStateVolumeGB),
-				Description: desc["state_volume_gb"],
-				Validators:  []validator.Int64{int64validator.Between(1, 16384)},
+				Optional:            true,
+				Computed:            true,
+				Default:             int64default.StaticInt64(defaultStateVolumeGB),
+				MarkdownDescription: desc["state_volume_gb"],
+				Validators:          []validator.Int64{int64validator.Between(api.MinStateVolumeGB, api.MaxStateVolumeGB)},
 			},
 			"desired_state": schema.StringAttribute{
-				Optional:    true,
-				Computed:    true,
-				Default:     stringdefault.StaticString(api.DesiredRunning),
-				Description: desc["desired_state"],
-				Validators:  []validator.String{stringvalidator.OneOf(api.DesiredRunning, api.DesiredStopped)},
+				Optional:            true,
+				Computed:            true,
+				Default:             stringdefault.StaticString(api.DesiredRunning),
+				MarkdownDescription: desc["desired_state"],
+				Validators:          []validator.String{stringvalidator.OneOf(api.DesiredRunning, api.DesiredStopped)},
 			},
 			"labels": schema.MapAttribute{
-				Optional:    true,
-				ElementType: types.StringType,
-				Description: desc["labels"],
-				Validators:  validators.Labels(),
+				Optional:            true,
+				ElementType:         types.StringType,
+				MarkdownDescription: desc["labels"],
+				Validators:          validators.Labels(),
 			},
 			"deletion_protection": schema.BoolAttribute{
-				Optional:    true,
-				Computed:    true,
-				Default:     booldefault.StaticBool(false),
-				Description: desc["deletion_protection"],
+				Optional:            true,
+				Computed:            true,
+				Default:             booldefault.StaticBool(false),
+				MarkdownDescription: desc["deletion_protection"],
 			},
 			"secrets_wo": schema.MapAttribute{
-				Optional:    true,
-				WriteOnly:   true,
-				Sensitive:   true,
-				ElementType: types.StringType,
-				Description: desc["secrets_wo"],
+				Optional:            true,
+				WriteOnly:           true,
+				Sensitive:           true,
+				ElementType:         types.StringType,
+				MarkdownDescription: desc["secrets_wo"],
 				Validators: []validator.Map{
-					mapvalidator.SizeAtMost(100),
-					mapvalidator.KeysAre(stringvalidator.RegexMatches(secretNameRegexp, "secret names are environment variable names: uppercase letters, digits and '_', not starting with a digit")),
-					mapvalidator.ValueStringsAre(stringvalidator.LengthBetween(1, 65536)),
+					mapvalidator.SizeAtMost(api.MaxSecrets),
+					mapvalidator.KeysAre(stringvalidator.RegexMatches(api.SecretNamePattern, api.SecretNameRule)),
+					mapvalidator.ValueStringsAre(stringvalidator.LengthBetween(1, api.MaxSecretBytes)),
 					mapvalidator.AlsoRequires(path.MatchRoot("secrets_wo_version")),
 				},
 			},
 			"secrets_wo_version": schema.Int64Attribute{
-				Optional:    true,
-				Description: desc["secrets_wo_version"],
-				Validators:  []validator.Int64{int64validator.AtLeast(1)},
+				Optional:            true,
+				MarkdownDescription: desc["secrets_wo_version"],
+				Validators:          []validator.Int64{int64validator.AtLeast(1)},
 			},
 			"secret_names": schema.SetAttribute{
-				Computed:    true,
-				ElementType: types.StringType,
-				Description: desc["secret_names"],
+				Computed:            true,
+				ElementType:         types.StringType,
+				MarkdownDescription: desc["secret_names"],
 			},
 			"status": schema.StringAttribute{
-				Computed:    true,
-				Description: desc["status"],
+				Computed:            true,
+				MarkdownDescription: desc["status"],
 			},
 			"power_state": schema.StringAttribute{
-				Computed:    true,
-				Description: desc["power_state"],
+				Computed:            true,
+				MarkdownDescription: desc["power_state"],
 			},
 			"gateway_url": schema.StringAttribute{
-				Computed:      true,
-				Description:   desc["gateway_url"],
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+				Computed:            true,
+				MarkdownDescription: desc["gateway_url"],
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"etag": schema.StringAttribute{
-				Computed:    true,
-				Description: desc["etag"],
+				Computed:            true,
+				MarkdownDescription: desc["etag"],
 			},
 			"created_at": schema.StringAttribute{
-				Computed:      true,
-				Description:   desc["created_at"],
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+				Computed:            true,
+				MarkdownDescription: desc["created_at"],
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"updated_at": schema.StringAttribute{
-				Computed:    true,
-				Description: desc["updated_at"],
+				Computed:            true,
+				MarkdownDescription: desc["updated_at"],
 			},
 			"timeouts": shared.TimeoutsAttribute(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
 		},
@@ -237,8 +275,8 @@ func (r *Resource) ValidateConfig(ctx context.Context, req resource.ValidateConf
 // ModifyPlan checks the plan against the control plane's rules and makes
 // computed values as precise as they can be known before apply.
 func (r *Resource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() {
-		return // destroy
+	if req.Plan.Raw.IsNull() || shared.PlanUnchanged(ctx, req, api.EnvStatusFailed) {
+		return // destroy, or nothing to check
 	}
 	var plan resourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -257,7 +295,7 @@ func (r *Resource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReques
 
 	if known(plan.StateVolumeGB) && known(state.StateVolumeGB) && plan.StateVolumeGB.ValueInt64() < state.StateVolumeGB.ValueInt64() {
 		resp.Diagnostics.AddAttributeError(path.Root("state_volume_gb"), "State volume cannot shrink",
-			fmt.Sprintf("state_volume_gb can only grow: %d GB → %d GB would lose gateway state. Keep %d or more; to move to a smaller volume, snapshot the data and restore it into a new environment.",
+			fmt.Sprintf("state_volume_gb can only grow: %d GB → %d GB would lose gateway state. Keep %d or more; to move to a smaller volume, create a new environment with it and move the data there.",
 				state.StateVolumeGB.ValueInt64(), plan.StateVolumeGB.ValueInt64(), state.StateVolumeGB.ValueInt64()))
 	}
 	if known(plan.OpenClawVersion) && known(state.OpenClawVersion) {
@@ -301,12 +339,12 @@ func (r *Resource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReques
 // checkRegion rejects unknown or closed regions at plan time, from one
 // cached read of /v1/regions per run.
 func (r *Resource) checkRegion(ctx context.Context, region types.String, resp *resource.ModifyPlanResponse) {
-	if r.data == nil || !known(region) {
+	if r.ProviderData() == nil || !known(region) {
 		return
 	}
-	regions, err := r.data.Caches.Regions(ctx)
+	regions, err := r.ProviderData().Caches.Regions(ctx)
 	if err != nil {
-		tflog.Warn(ctx, "could not list regions to check the plan; the control plane checks on apply", map[string]any{"err": err.Error()})
+		shared.WarnUnchecked(r.ProviderData(), path.Root("region"), fmt.Sprintf("that region %q exists and accepts new environments", region.ValueString()), err, &resp.Diagnostics)
 		return
 	}
 	ids := make([]string, 0, len(regions))
@@ -324,148 +362,4 @@ func (r *Resource) checkRegion(ctx context.Context, region types.String, resp *r
 	}
 	resp.Diagnostics.AddAttributeError(path.Root("region"), "Unknown region",
 		fmt.Sprintf("The control plane has no region %q. Available regions: %s.", region.ValueString(), strings.Join(ids, ", ")))
-}
-
-func (r *Resource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan, cfg resourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	timeout, d := plan.Timeouts.Create(ctx, shared.DefaultCreateTimeout)
-	resp.Diagnostics.Append(d...)
-	secrets, d := secretValues(ctx, cfg.SecretsWO)
-	resp.Diagnostics.Append(d...)
-	body, d := plan.toCreate(ctx, secrets)
-	resp.Diagnostics.Append(d...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-
-	name := plan.Name.ValueString()
-	op, err := r.data.Client.CreateEnvironment(ctx, body)
-	if err != nil {
-		shared.AddError(&resp.Diagnostics, fmt.Sprintf("create environment %q", name), err, apiFields)
-		return
-	}
-	// Save the ID before waiting: if the wait fails or times out, Terraform
-	// still tracks the environment instead of leaking it.
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), op.TargetID)...)
-	if !shared.Wait(ctx, r.data.Client, op, fmt.Sprintf("create environment %q (%s)", name, op.TargetID), apiFields, &resp.Diagnostics) {
-		resp.Diagnostics.AddWarning("Environment saved in state as tainted",
-			fmt.Sprintf("Environment %s exists in the control plane and its ID is in the Terraform state, marked tainted: the next apply replaces it. To keep it instead, run `terraform untaint` on this resource.", op.TargetID))
-		return
-	}
-	r.readInto(ctx, op.TargetID, &plan, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-}
-
-// readInto refreshes m from the API; false when the environment is gone.
-func (r *Resource) readInto(ctx context.Context, id string, m *resourceModel, diags *diag.Diagnostics) bool {
-	env, err := r.data.Client.GetEnvironment(ctx, id)
-	if err != nil {
-		if errors.Is(err, client.ErrNotFound) {
-			return false
-		}
-		diags.AddError(fmt.Sprintf("Could not read environment %s", id), err.Error())
-		return false
-	}
-	diags.Append(m.fromAPI(ctx, env, true)...)
-	return true
-}
-
-func (r *Resource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state resourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	env, err := r.data.Client.GetEnvironment(ctx, state.ID.ValueString())
-	if errors.Is(err, client.ErrNotFound) || (err == nil && env.Status == api.EnvStatusDeleting) {
-		tflog.Warn(ctx, "environment is gone from the control plane; removing it from state", map[string]any{"id": state.ID.ValueString()})
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	if err != nil {
-		shared.AddError(&resp.Diagnostics, fmt.Sprintf("read environment %s", state.ID.ValueString()), err, apiFields)
-		return
-	}
-	resp.Diagnostics.Append(state.fromAPI(ctx, env, true)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
-}
-
-func (r *Resource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state, cfg resourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	timeout, d := plan.Timeouts.Update(ctx, shared.DefaultUpdateTimeout)
-	resp.Diagnostics.Append(d...)
-	var secrets map[string]string
-	if !plan.SecretsWOVersion.Equal(state.SecretsWOVersion) {
-		// Sent whole: an absent secrets_wo clears the secrets.
-		secrets, d = secretValues(ctx, cfg.SecretsWO)
-		resp.Diagnostics.Append(d...)
-	}
-	body, d := plan.toUpdate(ctx, &state, secrets)
-	resp.Diagnostics.Append(d...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-
-	id := state.ID.ValueString()
-	action := fmt.Sprintf("update environment %q (%s)", state.Name.ValueString(), id)
-	op, err := r.data.Client.UpdateEnvironment(ctx, id, state.ETag.ValueString(), body)
-	if err != nil {
-		shared.AddError(&resp.Diagnostics, action, err, apiFields)
-		return
-	}
-	if !shared.Wait(ctx, r.data.Client, op, action, apiFields, &resp.Diagnostics) {
-		return
-	}
-	if !r.readInto(ctx, id, &plan, &resp.Diagnostics) && !resp.Diagnostics.HasError() {
-		resp.Diagnostics.AddError("Environment disappeared", fmt.Sprintf("Environment %s was deleted while it was being updated.", id))
-	}
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-}
-
-func (r *Resource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state resourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	id := state.ID.ValueString()
-	action := fmt.Sprintf("delete environment %q (%s)", state.Name.ValueString(), id)
-	shared.DeleteAndWait(ctx, r.data.Client, state.Timeouts, action, apiFields, &resp.Diagnostics, func(ctx context.Context) (*api.Operation, error) {
-		return r.data.Client.DeleteEnvironment(ctx, id, state.ETag.ValueString())
-	})
-}
-
-// ImportState accepts an ID (env_...) or, for convenience, a name.
-func (r *Resource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	id := req.ID
-	if !strings.HasPrefix(id, "env_") {
-		env, err := r.data.Client.FindEnvironmentByName(ctx, id)
-		if err != nil {
-			shared.AddError(&resp.Diagnostics, fmt.Sprintf("import environment %q (not an env_ ID, so looked up by name)", id), err, shared.Fields{})
-			return
-		}
-		id = env.ID
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 }

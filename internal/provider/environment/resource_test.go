@@ -216,12 +216,14 @@ func TestAccEnvironment_planTimeValidation(t *testing.T) {
 		config string
 		want   string
 	}{
-		{envConfig("Bad_Name", ""), `Attribute name must be a DNS label`},
-		{envConfig(strings.Repeat("a", 41), ""), `Attribute name string length must be between 1 and 40`},
+		{envConfig("Bad_Name", ""), `Invalid name.*"Bad_Name" is not a DNS label.*such as "bad-name"`},
+		{envConfig(strings.Repeat("a", 41), ""), `Invalid name.*is 41 characters long; a name is at most 40`},
+		{envConfig(name, `  timeouts = { create = "forever" }`), `Invalid timeouts.create.*"forever" is not a duration`},
+		{envConfig(name, `  timeouts = { delete = "-5m" }`), `Invalid timeouts.delete.*-5m is out of range: it must be between 1s and 168h0m0s`},
 		{strings.Replace(envConfig(name, ""), "eu-central", "mars-north", 1), `Unknown region.*no region "mars-north".*eu-central`},
 		{strings.Replace(envConfig(name, ""), "eu-central", "sa-east", 1), `Region not accepting new environments`},
-		{envConfig(name, `  size = { cpus = 2, memory_mb = 1000 }`), `size.memory_mb.*between 1024 and 524288`},
-		{envConfig(name, `  size = { cpus = 2, memory_mb = 4000 }`), `4000 is not a multiple of 256`},
+		{envConfig(name, `  size = { cpus = 2, memory_mb = 1000 }`), `Invalid size.memory_mb.*1000 is below the minimum of 1024: use 1024 or more, in steps of 256`},
+		{envConfig(name, `  size = { cpus = 2, memory_mb = 4000 }`), `4000 is not a multiple of 256; the nearest valid values are 3840 and 4096`},
 		{envConfig(name, `  size = { cpus = 65 }`), `size.cpus value must be between 1 and 64`},
 		{envConfig(name, `  openclaw_version = "2026.13.1"`), `not an OpenClaw version`},
 		{envConfig(name, `  openclaw_version = "2026.12.0-beta.2"`), `Beta version on a non-beta channel.*release_channel = "beta"`},

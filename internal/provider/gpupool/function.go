@@ -27,14 +27,14 @@ func (f *MonthlyCostFunction) Metadata(_ context.Context, _ function.MetadataReq
 func (f *MonthlyCostFunction) Definition(_ context.Context, _ function.DefinitionRequest, resp *function.DefinitionResponse) {
 	resp.Definition = function.Definition{
 		Summary: "Monthly cost in USD of GPUs used some hours a week",
-		Description: "Prices `gpus` GPUs of `gpu_type` in `region` running `hours_per_week` hours a week, over an average month (52/12 weeks), with the provider's built-in default price list. " +
+		MarkdownDescription: "Prices `gpus` GPUs of `gpu_type` in `region` running `hours_per_week` hours a week, over an average month (52/12 weeks), with the provider's built-in default price list. " +
 			"It needs no control plane, so module authors can budget in `locals`, `validation` blocks and outputs; a control plane whose operator replaced the GPU catalog may price differently (read live prices with the `openclaw_gpu_types` data source).",
 		Parameters: []function.Parameter{
-			function.StringParameter{Name: "gpu_type", Description: "GPU type, for example `nvidia-l4`."},
-			function.StringParameter{Name: "region", Description: "Region, for example `eu-central`."},
-			function.StringParameter{Name: "capacity_type", Description: "`on_demand` or `spot`."},
-			function.Int64Parameter{Name: "gpus", Description: "Number of GPUs (nodes × gpus_per_node), 0 or more."},
-			function.Float64Parameter{Name: "hours_per_week", Description: "Hours a week the GPUs run, 0 to 168 (168 is always on; 50 is 10 hours on weekdays)."},
+			function.StringParameter{Name: "gpu_type", MarkdownDescription: "GPU type, for example `nvidia-l4`."},
+			function.StringParameter{Name: "region", MarkdownDescription: "Region, for example `eu-central`."},
+			function.StringParameter{Name: "capacity_type", MarkdownDescription: "`on_demand` or `spot`."},
+			function.Int64Parameter{Name: "gpus", MarkdownDescription: "Number of GPUs (nodes × gpus_per_node), 0 or more."},
+			function.Float64Parameter{Name: "hours_per_week", MarkdownDescription: "Hours a week the GPUs run, 0 to 168 (168 is always on; 50 is 10 hours on weekdays)."},
 		},
 		Return: function.Float64Return{},
 	}

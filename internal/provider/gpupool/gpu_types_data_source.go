@@ -23,11 +23,13 @@ var _ datasource.DataSourceWithConfigure = (*GPUTypesDataSource)(nil)
 
 // GPUTypesDataSource is openclaw_gpu_types.
 type GPUTypesDataSource struct {
-	data *shared.ProviderData
+	shared.DataSourceBase
 }
 
 // NewGPUTypesDataSource is the factory the provider registers.
-func NewGPUTypesDataSource() datasource.DataSource { return &GPUTypesDataSource{} }
+func NewGPUTypesDataSource() datasource.DataSource {
+	return &GPUTypesDataSource{shared.DataSourceBase{TypeName: "_gpu_types"}}
+}
 
 type gpuTypesModel struct {
 	Region         types.String  `tfsdk:"region"`
@@ -57,34 +59,26 @@ var offerAttrTypes = map[string]attr.Type{
 	"available_gpus": types.Int64Type,
 }
 
-func (d *GPUTypesDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_gpu_types"
-}
-
-func (d *GPUTypesDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = shared.FromProviderData(req.ProviderData, &resp.Diagnostics)
-}
-
 func (d *GPUTypesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		Description: "Lists the GPU catalog as offers (one per GPU type, region and capacity type), cheapest first, with live availability. Filter it to pick a `gpu_type` for `openclaw_gpu_pool`.",
+		MarkdownDescription: "Lists the GPU catalog as offers (one per GPU type, region and capacity type), cheapest first, with live availability. Filter it to pick a `gpu_type` for `openclaw_gpu_pool`.",
 		Attributes: map[string]schema.Attribute{
-			"region":        schema.StringAttribute{Optional: true, Description: "Only offers in this region."},
-			"capacity_type": schema.StringAttribute{Optional: true, Description: "Only `on_demand` or only `spot` offers.", Validators: []validator.String{stringvalidator.OneOf(api.CapacityTypes...)}},
-			"min_memory_gb": schema.Int64Attribute{Optional: true, Description: "Only GPUs with at least this much memory (GB).", Validators: []validator.Int64{int64validator.AtLeast(1)}},
-			"max_hourly_price": schema.Float64Attribute{Optional: true, Description: "Only offers costing at most this much per GPU-hour (USD).",
+			"region":        schema.StringAttribute{Optional: true, MarkdownDescription: "Only offers in this region."},
+			"capacity_type": schema.StringAttribute{Optional: true, MarkdownDescription: "Only `on_demand` or only `spot` offers.", Validators: []validator.String{stringvalidator.OneOf(api.CapacityTypes...)}},
+			"min_memory_gb": schema.Int64Attribute{Optional: true, MarkdownDescription: "Only GPUs with at least this much memory (GB).", Validators: []validator.Int64{int64validator.AtLeast(1)}},
+			"max_hourly_price": schema.Float64Attribute{Optional: true, MarkdownDescription: "Only offers costing at most this much per GPU-hour (USD).",
 				Validators: []validator.Float64{float64validator.AtLeast(0)}},
 			"offers": schema.ListNestedAttribute{
-				Computed:    true,
-				Description: "Matching offers sorted by hourly price, then GPU type and region.",
+				Computed:            true,
+				MarkdownDescription: "Matching offers sorted by hourly price, then GPU type and region.",
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-					"gpu_type":       schema.StringAttribute{Computed: true, Description: "GPU type ID, the value of a pool's `gpu_type`."},
-					"display_name":   schema.StringAttribute{Computed: true, Description: "Human-readable name."},
-					"memory_gb":      schema.Int64Attribute{Computed: true, Description: "Memory of one GPU in GB."},
-					"region":         schema.StringAttribute{Computed: true, Description: "Region of the offer."},
-					"capacity_type":  schema.StringAttribute{Computed: true, Description: "`on_demand` or `spot`."},
-					"hourly_price":   schema.Float64Attribute{Computed: true, Description: "USD per GPU-hour."},
-					"available_gpus": schema.Int64Attribute{Computed: true, Description: "GPUs free right now (the simulator's capacity minus allocations)."},
+					"gpu_type":       schema.StringAttribute{Computed: true, MarkdownDescription: "GPU type ID, the value of a pool's `gpu_type`."},
+					"display_name":   schema.StringAttribute{Computed: true, MarkdownDescription: "Human-readable name."},
+					"memory_gb":      schema.Int64Attribute{Computed: true, MarkdownDescription: "Memory of one GPU in GB."},
+					"region":         schema.StringAttribute{Computed: true, MarkdownDescription: "Region of the offer."},
+					"capacity_type":  schema.StringAttribute{Computed: true, MarkdownDescription: "`on_demand` or `spot`."},
+					"hourly_price":   schema.Float64Attribute{Computed: true, MarkdownDescription: "USD per GPU-hour."},
+					"available_gpus": schema.Int64Attribute{Computed: true, MarkdownDescription: "GPUs free right now (the simulator's capacity minus allocations)."},
 				}},
 			},
 		},
@@ -98,7 +92,7 @@ func (d *GPUTypesDataSource) Read(ctx context.Context, req datasource.ReadReques
 		return
 	}
 	// Live availability: read the catalog now, not from the plan-time cache.
-	catalog, err := d.data.Client.ListGPUTypes(ctx)
+	catalog, err := d.Data().Client.ListGPUTypes(ctx)
 	if err != nil {
 		shared.AddError(&resp.Diagnostics, "list GPU types", err, shared.Fields{})
 		return

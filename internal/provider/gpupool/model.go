@@ -5,7 +5,6 @@ package gpupool
 import (
 	"context"
 	"encoding/json"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -122,13 +121,9 @@ func (m *poolModel) fromAPI(ctx context.Context, p *api.GPUPool, keepNull bool) 
 		m.Models = v
 	}
 	m.IdleStopSeconds = types.Int64Value(p.IdleStopSeconds)
-	if len(p.Labels) == 0 && keepNull && m.Labels.IsNull() {
-		m.Labels = types.MapNull(types.StringType)
-	} else {
-		v, d := types.MapValueFrom(ctx, types.StringType, orEmpty(p.Labels))
-		diags.Append(d...)
-		m.Labels = v
-	}
+	labels, d := shared.LabelsFromAPI(ctx, p.Labels, m.Labels, keepNull)
+	diags.Append(d...)
+	m.Labels = labels
 	m.Status = types.StringValue(p.Status)
 	m.CurrentNodes = types.Int64Value(p.CurrentNodes)
 	m.EffectiveGPUType = types.StringValue(p.EffectiveGPUType)
@@ -136,8 +131,8 @@ func (m *poolModel) fromAPI(ctx context.Context, p *api.GPUPool, keepNull bool) 
 	m.BaseURL = types.StringValue(p.BaseURL)
 	m.HourlyCost = types.Float64Value(p.HourlyCost)
 	m.ETag = types.StringValue(p.ETag)
-	m.CreatedAt = types.StringValue(p.CreatedAt.UTC().Format(time.RFC3339))
-	m.UpdatedAt = types.StringValue(p.UpdatedAt.UTC().Format(time.RFC3339))
+	m.CreatedAt = shared.Timestamp(p.CreatedAt)
+	m.UpdatedAt = shared.Timestamp(p.UpdatedAt)
 	return diags
 }
 
@@ -184,12 +179,7 @@ func (m *poolModel) models(ctx context.Context) ([]api.PoolModel, diag.Diagnosti
 }
 
 func (m *poolModel) labels(ctx context.Context) (map[string]string, diag.Diagnostics) {
-	out := map[string]string{}
-	if m.Labels.IsNull() || m.Labels.IsUnknown() {
-		return out, nil
-	}
-	diags := m.Labels.ElementsAs(ctx, &out, false)
-	return out, diags
+	return shared.StringMap(ctx, m.Labels)
 }
 
 func (m *resourceModel) toCreate(ctx context.Context) (api.GPUPoolCreate, diag.Diagnostics) {
@@ -283,6 +273,14 @@ func (m *resourceModel) toUpdate(ctx context.Context, state *resourceModel) (api
 	return req, diags
 }
 
+// nodesChange reports whether the plan changes anything but metadata
+// (labels): only then does the update touch the nodes.
+func (m *poolModel) nodesChange(state *poolModel) bool {
+	return !m.Backend.Equal(state.Backend) || !m.GPUType.Equal(state.GPUType) || !m.GPUsPerNode.Equal(state.GPUsPerNode) ||
+		!m.CapacityType.Equal(state.CapacityType) || !m.NodeCount.Equal(state.NodeCount) || !m.Autoscaling.Equal(state.Autoscaling) ||
+		!m.CapacityFallback.Equal(state.CapacityFallback) || !m.Models.Equal(state.Models) || !m.IdleStopSeconds.Equal(state.IdleStopSeconds)
+}
+
 // nodesForEstimate is the node count the estimate prices: node_count, or
 // max_nodes for autoscaling pools (the most the pool can cost).
 func (m *poolModel) nodesForEstimate(ctx context.Context) (int64, bool) {
@@ -312,14 +310,14 @@ func estimate(cat gpucatalog.Catalog, gpuType, capacityType string, gpusPerNode,
 	return gpucatalog.Cost(price * float64(gpusPerNode*nodes)), true
 }
 
-func known(v attr.Value) bool { return !v.IsNull() && !v.IsUnknown() }
-
-func orEmpty(m map[string]string) map[string]string {
-	if m == nil {
-		return map[string]string{}
-	}
-	return m
+// Identity and TimeoutsValue make resourceModel a shared.Model.
+func (m *resourceModel) Identity() (id, name, etag string) {
+	return m.ID.ValueString(), m.Name.ValueString(), m.ETag.ValueString()
 }
+
+func (m *resourceModel) TimeoutsValue() timeouts.Value { return m.Timeouts }
+
+var known = shared.Known
 
 func equalJSON(a, b any) bool {
 	ja, _ := json.Marshal(a)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -41,167 +40,213 @@ var (
 	_ resource.ResourceWithConfigValidators = (*Resource)(nil)
 )
 
-var (
-	providerIDRegexp = regexp.MustCompile(`^[a-z][a-z0-9-]{0,39}$`)
-)
-
-// Resource is openclaw_gpu_pool.
+// Resource is openclaw_gpu_pool: the shared lifecycle plus this family's
+// schema and plan rules.
 type Resource struct {
-	data *shared.ProviderData
+	shared.Lifecycle[resourceModel, *resourceModel, api.GPUPool]
 }
 
 // NewResource is the factory the provider registers.
-func NewResource() resource.Resource { return &Resource{} }
-
-func (r *Resource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_gpu_pool"
-}
-
-func (r *Resource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = shared.FromProviderData(req.ProviderData, &resp.Diagnostics)
+func NewResource() resource.Resource {
+	return &Resource{shared.Lifecycle[resourceModel, *resourceModel, api.GPUPool]{
+		ResourceBase: shared.ResourceBase{TypeName: "_gpu_pool"},
+		Noun:         "GPU pool",
+		Fields:       apiFields,
+		CreateAPI: func(ctx context.Context, c *client.Client, plan, _ *resourceModel, diags *diag.Diagnostics) (*api.Operation, error) {
+			body, d := plan.toCreate(ctx)
+			if diags.Append(d...); diags.HasError() {
+				return nil, nil
+			}
+			return c.CreateGPUPool(ctx, body)
+		},
+		ReadAPI: func(ctx context.Context, c *client.Client, id string) (*api.GPUPool, error) {
+			return c.GetGPUPool(ctx, id)
+		},
+		AdoptHint: func(plan *resourceModel) string {
+			env, name := plan.EnvironmentID.ValueString(), plan.Name.ValueString()
+			return fmt.Sprintf("Look for it (GET /v1/gpu-pools?environment_id=%s&name=%s). If it is there, adopt it with `terraform import <address of this resource> %s/%s` instead of applying again, or delete it.", env, name, env, name)
+		},
+		Gone: func(p *api.GPUPool) bool { return p.Status == api.PoolStatusDeleting },
+		FromAPI: func(ctx context.Context, pd *shared.ProviderData, m *resourceModel, p *api.GPUPool) diag.Diagnostics {
+			diags := m.fromAPI(ctx, p, true)
+			if !known(m.HourlyCostEstimate) {
+				// Imported, or the plan could not price the pool (catalog
+				// unreadable): price it as a plan would, so the next plan is empty.
+				m.HourlyCostEstimate = estimateFor(ctx, pd, p)
+			}
+			return diags
+		},
+		UpdateAPI: func(ctx context.Context, c *client.Client, plan, state, _ *resourceModel, diags *diag.Diagnostics) (*api.Operation, error) {
+			body, d := plan.toUpdate(ctx, state)
+			if diags.Append(d...); diags.HasError() {
+				return nil, nil
+			}
+			return c.UpdateGPUPool(ctx, state.ID.ValueString(), state.ETag.ValueString(), body)
+		},
+		DeleteAPI: func(ctx context.Context, c *client.Client, state *resourceModel) (*api.Operation, error) {
+			return c.DeleteGPUPool(ctx, state.ID.ValueString(), state.ETag.ValueString())
+		},
+		// A pool ID (gpool_...) or <environment_id>/<name>.
+		ImportID: func(ctx context.Context, c *client.Client, raw string) (string, error) {
+			if envID, name, ok := strings.Cut(raw, "/"); ok {
+				pool, err := c.FindGPUPool(ctx, envID, name)
+				if err != nil {
+					return "", err
+				}
+				return pool.ID, nil
+			}
+			if !strings.HasPrefix(raw, "gpool_") {
+				return "", fmt.Errorf("%q is neither a GPU pool ID (gpool_...) nor <environment_id>/<pool name>", raw)
+			}
+			return raw, nil
+		},
+		// A pool that found no capacity is removed by the control plane:
+		// nothing is left behind, so nothing stays in state either.
+		Removed: func(err error) bool { return errors.Is(err, client.ErrNoCapacity) },
+	}}
 }
 
 func (r *Resource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		Description: "A GPU inference pool: nodes running an inference server (vLLM, SGLang, Ollama or llama.cpp), attached to one environment and registered in its gateway as the model provider `provider_id`. " +
+		MarkdownDescription: "A GPU inference pool: nodes running an inference server (vLLM, SGLang, Ollama or llama.cpp), attached to one environment and registered in its gateway as the model provider `provider_id`. " +
 			"Only `name`, `environment_id` and `provider_id` force a new pool; everything else, GPU type included, changes in place as a rolling operation while the pool keeps serving. " +
 			"`hourly_cost_estimate` is known at plan time.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
-				Computed:      true,
-				Description:   desc["id"],
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+				Computed:            true,
+				MarkdownDescription: desc["id"],
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"name": schema.StringAttribute{
-				Required:      true,
-				Description:   desc["name"],
-				Validators:    validators.Name(),
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				Required:            true,
+				MarkdownDescription: desc["name"],
+				Validators:          validators.Name(),
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"environment_id": schema.StringAttribute{
-				Required:      true,
-				Description:   desc["environment_id"],
-				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				Required:            true,
+				MarkdownDescription: desc["environment_id"],
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"provider_id": schema.StringAttribute{
-				Required:    true,
-				Description: desc["provider_id"],
+				Required:            true,
+				MarkdownDescription: desc["provider_id"],
 				Validators: []validator.String{
-					stringvalidator.RegexMatches(providerIDRegexp, "must be 1-40 lowercase letters, digits and hyphens, starting with a letter"),
+					stringvalidator.RegexMatches(api.ProviderIDPattern, api.ProviderIDRule),
 				},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"backend": schema.StringAttribute{
-				Required:    true,
-				Description: desc["backend"],
-				Validators:  []validator.String{stringvalidator.OneOf(api.GPUBackends...)},
+				Required:            true,
+				MarkdownDescription: desc["backend"],
+				Validators:          []validator.String{stringvalidator.OneOf(api.GPUBackends...)},
 			},
 			"gpu_type": schema.StringAttribute{
-				Required:    true,
-				Description: desc["gpu_type"],
-				Validators:  []validator.String{stringvalidator.LengthAtLeast(1)},
+				Required:            true,
+				MarkdownDescription: desc["gpu_type"],
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
 			},
 			"gpus_per_node": schema.Int64Attribute{
-				Optional:    true,
-				Computed:    true,
-				Default:     int64default.StaticInt64(1),
-				Description: desc["gpus_per_node"],
-				Validators:  []validator.Int64{int64validator.OneOf(1, 2, 4, 8)},
+				Optional:            true,
+				Computed:            true,
+				Default:             int64default.StaticInt64(1),
+				MarkdownDescription: desc["gpus_per_node"],
+				Validators:          []validator.Int64{int64validator.OneOf(api.GPUsPerNodeChoices...)},
 			},
 			"capacity_type": schema.StringAttribute{
-				Optional:    true,
-				Computed:    true,
-				Default:     stringdefault.StaticString(api.CapacityOnDemand),
-				Description: desc["capacity_type"],
-				Validators:  []validator.String{stringvalidator.OneOf(api.CapacityTypes...)},
+				Optional:            true,
+				Computed:            true,
+				Default:             stringdefault.StaticString(api.CapacityOnDemand),
+				MarkdownDescription: desc["capacity_type"],
+				Validators:          []validator.String{stringvalidator.OneOf(api.CapacityTypes...)},
 			},
 			"node_count": schema.Int64Attribute{
-				Optional:    true,
-				Description: desc["node_count"],
-				Validators:  []validator.Int64{int64validator.Between(0, 64)},
+				Optional:            true,
+				MarkdownDescription: desc["node_count"],
+				Validators:          []validator.Int64{int64validator.Between(0, api.MaxPoolNodes)},
 			},
 			"autoscaling": schema.SingleNestedAttribute{
-				Optional:    true,
-				Description: desc["autoscaling"],
+				Optional:            true,
+				MarkdownDescription: desc["autoscaling"],
 				Attributes: map[string]schema.Attribute{
 					"min_nodes": schema.Int64Attribute{
-						Required:    true,
-						Description: desc["autoscaling.min_nodes"],
-						Validators:  []validator.Int64{int64validator.Between(0, 64)},
+						Required:            true,
+						MarkdownDescription: desc["autoscaling.min_nodes"],
+						Validators:          []validator.Int64{int64validator.Between(0, api.MaxPoolNodes)},
 					},
 					"max_nodes": schema.Int64Attribute{
-						Required:    true,
-						Description: desc["autoscaling.max_nodes"],
-						Validators:  []validator.Int64{int64validator.Between(1, 64)},
+						Required:            true,
+						MarkdownDescription: desc["autoscaling.max_nodes"],
+						Validators:          []validator.Int64{int64validator.Between(1, api.MaxPoolNodes)},
 					},
 				},
 			},
 			"capacity_fallback": schema.ListNestedAttribute{
-				Optional:    true,
-				Description: desc["capacity_fallback"],
-				Validators:  []validator.List{listvalidator.SizeAtMost(8)},
+				Optional:            true,
+				MarkdownDescription: desc["capacity_fallback"],
+				Validators:          []validator.List{listvalidator.SizeAtMost(api.MaxCapacityFallback)},
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
 					"gpu_type": schema.StringAttribute{
-						Required:    true,
-						Description: desc["capacity_fallback.gpu_type"],
+						Required:            true,
+						MarkdownDescription: desc["capacity_fallback.gpu_type"],
 					},
 					"capacity_type": schema.StringAttribute{
-						Required:    true,
-						Description: desc["capacity_fallback.capacity_type"],
-						Validators:  []validator.String{stringvalidator.OneOf(api.CapacityTypes...)},
+						Required:            true,
+						MarkdownDescription: desc["capacity_fallback.capacity_type"],
+						Validators:          []validator.String{stringvalidator.OneOf(api.CapacityTypes...)},
 					},
 				}},
 			},
 			"models": schema.ListNestedAttribute{
-				Optional:    true,
-				Description: desc["models"],
-				Validators:  []validator.List{listvalidator.SizeAtMost(32)},
+				Optional:            true,
+				MarkdownDescription: desc["models"],
+				Validators:          []validator.List{listvalidator.SizeAtMost(api.MaxPoolModels)},
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
 					"id": schema.StringAttribute{
-						Required:    true,
-						Description: desc["models.id"],
-						Validators:  []validator.String{stringvalidator.LengthBetween(1, 128)},
+						Required:            true,
+						MarkdownDescription: desc["models.id"],
+						Validators:          []validator.String{stringvalidator.LengthBetween(1, api.MaxModelIDLen)},
 					},
 					"context_window": schema.Int64Attribute{
-						Optional:    true,
-						Description: desc["models.context_window"],
-						Validators:  []validator.Int64{int64validator.AtLeast(1)},
+						Optional:            true,
+						MarkdownDescription: desc["models.context_window"],
+						Validators:          []validator.Int64{int64validator.AtLeast(1)},
 					},
 					"max_tokens": schema.Int64Attribute{
-						Optional:    true,
-						Description: desc["models.max_tokens"],
-						Validators:  []validator.Int64{int64validator.AtLeast(1)},
+						Optional:            true,
+						MarkdownDescription: desc["models.max_tokens"],
+						Validators:          []validator.Int64{int64validator.AtLeast(1)},
 					},
 				}},
 			},
 			"idle_stop_seconds": schema.Int64Attribute{
-				Optional:    true,
-				Computed:    true,
-				Default:     int64default.StaticInt64(0),
-				Description: desc["idle_stop_seconds"],
-				Validators:  []validator.Int64{int64validator.Between(0, 7*24*3600)},
+				Optional:            true,
+				Computed:            true,
+				Default:             int64default.StaticInt64(0),
+				MarkdownDescription: desc["idle_stop_seconds"],
+				Validators:          []validator.Int64{int64validator.Between(0, api.MaxIdleStopSeconds)},
 			},
 			"labels": schema.MapAttribute{
-				Optional:    true,
-				ElementType: types.StringType,
-				Description: desc["labels"],
-				Validators:  validators.Labels(),
+				Optional:            true,
+				ElementType:         types.StringType,
+				MarkdownDescription: desc["labels"],
+				Validators:          validators.Labels(),
 			},
-			"status":                  schema.StringAttribute{Computed: true, Description: desc["status"]},
-			"current_nodes":           schema.Int64Attribute{Computed: true, Description: desc["current_nodes"]},
-			"effective_gpu_type":      schema.StringAttribute{Computed: true, Description: desc["effective_gpu_type"]},
-			"effective_capacity_type": schema.StringAttribute{Computed: true, Description: desc["effective_capacity_type"]},
-			"base_url":                schema.StringAttribute{Computed: true, Description: desc["base_url"]},
-			"hourly_cost":             schema.Float64Attribute{Computed: true, Description: desc["hourly_cost"]},
-			"hourly_cost_estimate":    schema.Float64Attribute{Computed: true, Description: desc["hourly_cost_estimate"]},
-			"etag":                    schema.StringAttribute{Computed: true, Description: desc["etag"]},
+			"status":                  schema.StringAttribute{Computed: true, MarkdownDescription: desc["status"]},
+			"current_nodes":           schema.Int64Attribute{Computed: true, MarkdownDescription: desc["current_nodes"]},
+			"effective_gpu_type":      schema.StringAttribute{Computed: true, MarkdownDescription: desc["effective_gpu_type"]},
+			"effective_capacity_type": schema.StringAttribute{Computed: true, MarkdownDescription: desc["effective_capacity_type"]},
+			"base_url":                schema.StringAttribute{Computed: true, MarkdownDescription: desc["base_url"]},
+			"hourly_cost":             schema.Float64Attribute{Computed: true, MarkdownDescription: desc["hourly_cost"]},
+			"hourly_cost_estimate":    schema.Float64Attribute{Computed: true, MarkdownDescription: desc["hourly_cost_estimate"]},
+			"etag":                    schema.StringAttribute{Computed: true, MarkdownDescription: desc["etag"]},
 			"created_at": schema.StringAttribute{
-				Computed:      true,
-				Description:   desc["created_at"],
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+				Computed:            true,
+				MarkdownDescription: desc["created_at"],
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
-			"updated_at": schema.StringAttribute{Computed: true, Description: desc["updated_at"]},
+			"updated_at": schema.StringAttribute{Computed: true, MarkdownDescription: desc["updated_at"]},
 			"timeouts":   shared.TimeoutsAttribute(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
 		},
 	}
@@ -251,7 +296,7 @@ func (r *Resource) ValidateConfig(ctx context.Context, req resource.ValidateConf
 // the cost estimate in the plan, and keeps computed values that cannot
 // change known.
 func (r *Resource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || r.data == nil {
+	if req.Plan.Raw.IsNull() || r.ProviderData() == nil || shared.PlanUnchanged(ctx, req, api.PoolStatusFailed, path.Root("hourly_cost_estimate")) {
 		return
 	}
 	var plan resourceModel
@@ -265,15 +310,22 @@ func (r *Resource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReques
 		return
 	}
 
-	types_, err := r.data.Caches.GPUTypes(ctx)
+	if state == nil || !plan.EnvironmentID.Equal(state.EnvironmentID) {
+		shared.CheckEnvironmentReference(ctx, r.ProviderData(), path.Root("environment_id"), plan.EnvironmentID, &resp.Diagnostics)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+	}
+	types_, err := r.ProviderData().Caches.GPUTypes(ctx)
 	if err != nil {
-		tflog.Warn(ctx, "could not read the GPU catalog to check the plan; the control plane checks on apply", map[string]any{"err": err.Error()})
+		shared.WarnUnchecked(r.ProviderData(), path.Root("gpu_type"), "the GPU type against the GPU catalog", err, &resp.Diagnostics)
 		return
 	}
 	cat := gpucatalog.Catalog{Types: types_}
 	region := ""
 	if known(plan.EnvironmentID) {
-		region, err = r.data.Caches.EnvironmentRegion(ctx, plan.EnvironmentID.ValueString())
+		// Cached by the reference check: no second read.
+		region, err = r.ProviderData().Caches.EnvironmentRegion(ctx, plan.EnvironmentID.ValueString())
 		if err != nil && !errors.Is(err, client.ErrNotFound) {
 			tflog.Warn(ctx, "could not read the environment's region", map[string]any{"err": err.Error()})
 		}
@@ -317,10 +369,17 @@ func (r *Resource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReques
 		if plan.Backend.Equal(state.Backend) {
 			plan.BaseURL = state.BaseURL
 		}
-		if state.Status.ValueString() == api.PoolStatusFailed {
+		switch {
+		case state.Status.ValueString() == api.PoolStatusFailed:
 			plan.Status = types.StringUnknown()
 			plan.ETag = types.StringUnknown()
 			resp.Diagnostics.AddWarning("GPU pool is in a failed state", fmt.Sprintf("GPU pool %s failed its last change; this apply retries it.", state.ID.ValueString()))
+		case !plan.nodesChange(&state.poolModel):
+			// Labels are metadata: the nodes, and so what they cost and
+			// their status, do not move (as for environments).
+			plan.Status = state.Status
+			plan.CurrentNodes = state.CurrentNodes
+			plan.HourlyCost = state.HourlyCost
 		}
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
@@ -357,87 +416,12 @@ func checkGPUType(diags *diag.Diagnostics, cat gpucatalog.Catalog, at path.Path,
 		fmt.Sprintf("%s is not offered in %s, the environment's region. It is offered in: %s. Choose another gpu_type.", t.ID, region, strings.Join(where, ", ")))
 }
 
-func (r *Resource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan resourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
+// estimateFor prices a pool read from the API as a plan would.
+func estimateFor(ctx context.Context, pd *shared.ProviderData, p *api.GPUPool) types.Float64 {
+	if pd == nil {
+		return types.Float64Null()
 	}
-	timeout, d := plan.Timeouts.Create(ctx, shared.DefaultCreateTimeout)
-	resp.Diagnostics.Append(d...)
-	body, d := plan.toCreate(ctx)
-	resp.Diagnostics.Append(d...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-
-	action := fmt.Sprintf("create GPU pool %q", plan.Name.ValueString())
-	op, err := r.data.Client.CreateGPUPool(ctx, body)
-	if err != nil {
-		shared.AddError(&resp.Diagnostics, action, err, apiFields)
-		return
-	}
-	// Saved before waiting, so a timeout does not lose the pool.
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), op.TargetID)...)
-	if _, err := r.data.Client.WaitForOperation(ctx, op); err != nil {
-		shared.AddError(&resp.Diagnostics, action, err, apiFields)
-		if errors.Is(err, client.ErrNoCapacity) {
-			// The control plane removed the pool: nothing is left behind,
-			// so nothing stays in state either.
-			resp.State.RemoveResource(ctx)
-		}
-		return
-	}
-	if !r.readInto(ctx, op.TargetID, &plan, &resp.Diagnostics) {
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-}
-
-// readInto refreshes m from the API; false when the pool is gone or the
-// read failed (then diags says why).
-func (r *Resource) readInto(ctx context.Context, id string, m *resourceModel, diags *diag.Diagnostics) bool {
-	pool, err := r.data.Client.GetGPUPool(ctx, id)
-	if err != nil {
-		shared.AddError(diags, fmt.Sprintf("read GPU pool %s", id), err, apiFields)
-		return false
-	}
-	diags.Append(m.fromAPI(ctx, pool, true)...)
-	if m.HourlyCostEstimate.IsUnknown() {
-		// The plan could not price the pool (catalog unreadable): price it now.
-		m.HourlyCostEstimate = r.estimateFor(ctx, pool)
-	}
-	return !diags.HasError()
-}
-
-func (r *Resource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state resourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	pool, err := r.data.Client.GetGPUPool(ctx, state.ID.ValueString())
-	if errors.Is(err, client.ErrNotFound) || (err == nil && pool.Status == api.PoolStatusDeleting) {
-		tflog.Warn(ctx, "GPU pool is gone from the control plane; removing it from state", map[string]any{"id": state.ID.ValueString()})
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	if err != nil {
-		shared.AddError(&resp.Diagnostics, fmt.Sprintf("read GPU pool %s", state.ID.ValueString()), err, apiFields)
-		return
-	}
-	resp.Diagnostics.Append(state.fromAPI(ctx, pool, true)...)
-	if state.HourlyCostEstimate.IsNull() {
-		// Imported: price it as a plan would, so the next plan is empty.
-		state.HourlyCostEstimate = r.estimateFor(ctx, pool)
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
-}
-
-func (r *Resource) estimateFor(ctx context.Context, p *api.GPUPool) types.Float64 {
-	types_, err := r.data.Caches.GPUTypes(ctx)
+	types_, err := pd.Caches.GPUTypes(ctx)
 	if err != nil {
 		return types.Float64Null()
 	}
@@ -453,67 +437,4 @@ func (r *Resource) estimateFor(ctx context.Context, p *api.GPUPool) types.Float6
 		return types.Float64Null()
 	}
 	return types.Float64Value(cost)
-}
-
-func (r *Resource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state resourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	timeout, d := plan.Timeouts.Update(ctx, shared.DefaultUpdateTimeout)
-	resp.Diagnostics.Append(d...)
-	body, d := plan.toUpdate(ctx, &state)
-	resp.Diagnostics.Append(d...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-
-	id := state.ID.ValueString()
-	action := fmt.Sprintf("update GPU pool %q (%s)", state.Name.ValueString(), id)
-	op, err := r.data.Client.UpdateGPUPool(ctx, id, state.ETag.ValueString(), body)
-	if err != nil {
-		shared.AddError(&resp.Diagnostics, action, err, apiFields)
-		return
-	}
-	if !shared.Wait(ctx, r.data.Client, op, action, apiFields, &resp.Diagnostics) {
-		return
-	}
-	if !r.readInto(ctx, id, &plan, &resp.Diagnostics) {
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-}
-
-func (r *Resource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state resourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	id := state.ID.ValueString()
-	action := fmt.Sprintf("delete GPU pool %q (%s)", state.Name.ValueString(), id)
-	shared.DeleteAndWait(ctx, r.data.Client, state.Timeouts, action, apiFields, &resp.Diagnostics, func(ctx context.Context) (*api.Operation, error) {
-		return r.data.Client.DeleteGPUPool(ctx, id, state.ETag.ValueString())
-	})
-}
-
-// ImportState accepts a pool ID (gpool_...) or <environment_id>/<name>.
-func (r *Resource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	id := req.ID
-	if envID, name, ok := strings.Cut(req.ID, "/"); ok {
-		pool, err := r.data.Client.FindGPUPool(ctx, envID, name)
-		if err != nil {
-			shared.AddError(&resp.Diagnostics, fmt.Sprintf("import GPU pool %q", req.ID), err, shared.Fields{})
-			return
-		}
-		id = pool.ID
-	} else if !strings.HasPrefix(id, "gpool_") {
-		resp.Diagnostics.AddError("Invalid import ID", fmt.Sprintf("%q is neither a GPU pool ID (gpool_...) nor <environment_id>/<pool name>.", req.ID))
-		return
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/compare"
@@ -104,6 +105,20 @@ func TestAccGPUPool_lifecycle(t *testing.T) {
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(pool, tfjsonpath.New("hourly_cost_estimate"), knownvalue.Float64Exact(1.792)),
+				},
+			},
+			// Labels only: metadata, so status, nodes and cost are known in
+			// the plan, as for environments.
+			{
+				Config: cp.Config(envHCL(env) + poolHCL("local-llama", strings.Replace(base, `labels = { team = "ml" }`, `labels = { team = "ml", tier = "gold" }`, 1)+"  node_count = 2")),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(pool, plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue(pool, tfjsonpath.New("status"), knownvalue.StringExact("running")),
+						plancheck.ExpectKnownValue(pool, tfjsonpath.New("current_nodes"), knownvalue.Int64Exact(2)),
+						plancheck.ExpectKnownValue(pool, tfjsonpath.New("hourly_cost"), knownvalue.Float64Exact(1.728)),
+						plancheck.ExpectUnknownValue(pool, tfjsonpath.New("etag")),
+					},
 				},
 			},
 			// Resize: in place, the estimate in the plan.
@@ -424,6 +439,20 @@ func TestAccGPUPool_planTimeValidation(t *testing.T) {
 			ExpectError: acctest.ExpectError(c.want),
 		})
 	}
+	// A made-up environment ID is refused at plan time, on its attribute.
+	steps = append(steps, resource.TestStep{
+		Config: cp.Config(envHCL(env) + `
+resource "openclaw_gpu_pool" "ghost" {
+  name           = "ghost"
+  environment_id = "env_doesnotexist"
+  provider_id    = "ghost"
+  backend        = "vllm"
+  gpu_type       = "nvidia-l4"
+  node_count     = 1
+}`),
+		PlanOnly:    true,
+		ExpectError: acctest.ExpectError(`Error: Unknown environment.*with openclaw_gpu_pool.ghost.*environment_id is "env_doesnotexist", but the control plane at .* has no environment with that ID`),
+	})
 	// ap-southeast offers no H200: refused at plan time for an existing environment.
 	steps = append(steps, resource.TestStep{
 		Config: cp.Config(`

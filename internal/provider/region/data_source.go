@@ -17,11 +17,13 @@ var _ datasource.DataSourceWithConfigure = (*DataSource)(nil)
 
 // DataSource is openclaw_regions.
 type DataSource struct {
-	data *shared.ProviderData
+	shared.DataSourceBase
 }
 
 // NewDataSource is the factory the provider registers.
-func NewDataSource() datasource.DataSource { return &DataSource{} }
+func NewDataSource() datasource.DataSource {
+	return &DataSource{shared.DataSourceBase{TypeName: "_regions"}}
+}
 
 type model struct {
 	AvailableOnly types.Bool `tfsdk:"available_only"`
@@ -43,35 +45,27 @@ var regionAttrTypes = map[string]attr.Type{
 	"available":    types.BoolType,
 }
 
-func (d *DataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_regions"
-}
-
-func (d *DataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = shared.FromProviderData(req.ProviderData, &resp.Diagnostics)
-}
-
 func (d *DataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		Description: "Lists the regions of the control plane, in the control plane's order.",
+		MarkdownDescription: "Lists the regions of the control plane, in the control plane's order.",
 		Attributes: map[string]schema.Attribute{
 			"available_only": schema.BoolAttribute{
-				Optional:    true,
-				Description: "When true, only regions accepting new environments. Default false.",
+				Optional:            true,
+				MarkdownDescription: "When true, only regions accepting new environments. Default false.",
 			},
 			"ids": schema.ListAttribute{
-				Computed:    true,
-				ElementType: types.StringType,
-				Description: "IDs of the listed regions, for `for_each` or `contains()`.",
+				Computed:            true,
+				ElementType:         types.StringType,
+				MarkdownDescription: "IDs of the listed regions, for `for_each` or `contains()`.",
 			},
 			"regions": schema.ListNestedAttribute{
-				Computed:    true,
-				Description: "The regions.",
+				Computed:            true,
+				MarkdownDescription: "The regions.",
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-					"id":           schema.StringAttribute{Computed: true, Description: "Region ID, the value of an environment's `region`."},
-					"display_name": schema.StringAttribute{Computed: true, Description: "Human-readable name."},
-					"location":     schema.StringAttribute{Computed: true, Description: "Where the region is."},
-					"available":    schema.BoolAttribute{Computed: true, Description: "Whether new environments may be created here."},
+					"id":           schema.StringAttribute{Computed: true, MarkdownDescription: "Region ID, the value of an environment's `region`."},
+					"display_name": schema.StringAttribute{Computed: true, MarkdownDescription: "Human-readable name."},
+					"location":     schema.StringAttribute{Computed: true, MarkdownDescription: "Where the region is."},
+					"available":    schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether new environments may be created here."},
 				}},
 			},
 		},
@@ -84,7 +78,7 @@ func (d *DataSource) Read(ctx context.Context, req datasource.ReadRequest, resp 
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	regions, err := d.data.Caches.Regions(ctx)
+	regions, err := d.Data().Caches.Regions(ctx)
 	if err != nil {
 		shared.AddError(&resp.Diagnostics, "list regions", err, shared.Fields{})
 		return

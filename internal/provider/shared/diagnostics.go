@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -13,41 +16,63 @@ import (
 	"github.com/openclaw/terraform-provider-openclaw/internal/client"
 )
 
-// Fields maps the API's request field paths ("size.cpus", "labels.team")
-// onto a resource's attribute paths, so a validation error from the API
-// points at the attribute to fix.
+// Fields maps the API's request field paths ("size.cpus", "labels.team",
+// "models[0].id") onto a resource's attribute paths, so a validation error
+// from the API points at the attribute to fix.
 type Fields struct {
 	// Rename maps a top-level API field to its attribute ("secrets" → "secrets_wo").
 	Rename map[string]string
-	// Maps lists attributes that are maps: the next path segment is a key.
+	// Maps lists attributes that are maps: the rest of the path is a key
+	// (which may itself contain dots, as label keys do).
 	Maps []string
 }
 
 // Path returns the attribute path of an API field, or false when the field
-// has no attribute (then the error is reported on the resource).
+// is empty or malformed (then the error is reported on the resource).
 func (f Fields) Path(field string) (path.Path, bool) {
-	if field == "" {
-		return path.Empty(), false
-	}
-	parts := strings.Split(field, ".")
-	root := parts[0]
-	if r, ok := f.Rename[root]; ok {
-		root = r
-	}
-	p := path.Root(root)
-	isMap := false
-	for _, m := range f.Maps {
-		if m == root {
-			isMap = true
+	p := path.Empty()
+	rest := field
+	for first := true; ; first = false {
+		end := strings.IndexAny(rest, ".[")
+		if end < 0 {
+			end = len(rest)
+		}
+		name := rest[:end]
+		if name == "" {
+			return path.Empty(), false
+		}
+		if first {
+			if r, ok := f.Rename[name]; ok {
+				name = r
+			}
+			p = path.Root(name)
+		} else {
+			p = p.AtName(name)
+		}
+		rest = rest[end:]
+		for strings.HasPrefix(rest, "[") {
+			closing := strings.IndexByte(rest, ']')
+			if closing < 0 {
+				return path.Empty(), false
+			}
+			i, err := strconv.Atoi(rest[1:closing])
+			if err != nil || i < 0 {
+				return path.Empty(), false
+			}
+			p = p.AtListIndex(i)
+			rest = rest[closing+1:]
+		}
+		if rest == "" {
+			return p, true
+		}
+		if rest[0] != '.' || len(rest) == 1 {
+			return path.Empty(), false
+		}
+		rest = rest[1:]
+		if slices.Contains(f.Maps, name) {
+			return p.AtMapKey(rest), true
 		}
 	}
-	if isMap && len(parts) > 1 {
-		return p.AtMapKey(strings.Join(parts[1:], ".")), true
-	}
-	for _, seg := range parts[1:] {
-		p = p.AtName(seg)
-	}
-	return p, true
 }
 
 // AddError turns an error from the client into diagnostics. action says
@@ -70,10 +95,48 @@ func AddError(diags *diag.Diagnostics, action string, err error, fields Fields) 
 			fmt.Sprintf("The control plane accepted the request, but operation %s failed.", opID(opErr.Operation)))
 		return
 	case errors.As(err, &apiErr):
-		addProblem(diags, fmt.Sprintf("Could not %s", action), apiErr.Problem, fields, "")
+		addProblem(diags, fmt.Sprintf("Could not %s", action), apiErr.Problem, fields, answeredBy(apiErr))
 		return
 	}
 	diags.AddError(fmt.Sprintf("Could not %s", action), err.Error())
+}
+
+// answeredBy says which request got which answer when the body alone does
+// not: a proxy's plain text ("proxy injected 503") or an answer that
+// outlasted the retries.
+func answeredBy(e *client.APIError) string {
+	attempts := ""
+	if e.Attempts > 1 {
+		attempts = fmt.Sprintf(" after %d attempts", e.Attempts)
+	}
+	switch {
+	case e.Problem.Code == "":
+		return fmt.Sprintf("%s %s answered %d %s%s, and not with a control plane problem document: a proxy or load balancer in front of the control plane may have answered.",
+			e.Method, e.Path, e.StatusCode, http.StatusText(e.StatusCode), attempts)
+	case attempts != "":
+		return fmt.Sprintf("%s %s still answered %d %s%s.", e.Method, e.Path, e.StatusCode, http.StatusText(e.StatusCode), attempts)
+	}
+	return ""
+}
+
+// AddCreateError is AddError for a create. When the failed request may
+// have reached the control plane, it adds that the object may exist and
+// how to find and import it (lookup), instead of creating a twin.
+func AddCreateError(diags *diag.Diagnostics, action string, err error, fields Fields, lookup string) {
+	var own diag.Diagnostics
+	AddError(&own, action, err, fields)
+	if !client.MayHaveBeenSent(err) {
+		diags.Append(own...)
+		return
+	}
+	note := "\n\nThe request may have reached the control plane before it failed, so the object may exist now. " + lookup
+	for _, d := range own {
+		if wp, ok := d.(diag.DiagnosticWithPath); ok && len(wp.Path().Steps()) > 0 {
+			diags.AddAttributeError(wp.Path(), d.Summary(), d.Detail()+note)
+			continue
+		}
+		diags.AddError(d.Summary(), d.Detail()+note)
+	}
 }
 
 func opID(op *api.Operation) string {

@@ -4,11 +4,14 @@
 package shared
 
 import (
+	"context"
 	"fmt"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
+	"github.com/openclaw/terraform-provider-openclaw/internal/api"
 	"github.com/openclaw/terraform-provider-openclaw/internal/client"
 )
 
@@ -26,6 +29,12 @@ type ProviderData struct {
 	Client *client.Client
 	// Caches shared by every resource of one provider instance (one run).
 	Caches *Caches
+	// Identity is the provider's API key as GET /v1/whoami described it
+	// at configure; nil when the check was skipped.
+	Identity *api.WhoAmI
+	// CredentialsUnchecked is skip_credentials_validation: plan-time checks
+	// that cannot reach the control plane warn instead of running.
+	CredentialsUnchecked bool
 }
 
 // FromProviderData extracts the ProviderData given to Configure. It returns
@@ -41,4 +50,23 @@ func FromProviderData(data any, diags *diag.Diagnostics) *ProviderData {
 		return nil
 	}
 	return pd
+}
+
+// DataSourceBase is the Metadata and Configure every data source shares;
+// a data source embeds it and reads the configured provider with Data.
+type DataSourceBase struct {
+	// TypeName is the suffix after the provider's name ("_environment").
+	TypeName string
+	data     *ProviderData
+}
+
+// Data is the configured provider, nil before Configure.
+func (b *DataSourceBase) Data() *ProviderData { return b.data }
+
+func (b *DataSourceBase) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + b.TypeName
+}
+
+func (b *DataSourceBase) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	b.data = FromProviderData(req.ProviderData, &resp.Diagnostics)
 }

@@ -15,17 +15,18 @@ import (
 
 // Wait waits for an operation the control plane accepted, within ctx's
 // deadline (the resource's timeout). It is the one waiting helper of every
-// resource: success returns true; failure, timeout or cancellation become
-// diagnostics that say what failed and what to do.
-func Wait(ctx context.Context, c *client.Client, op *api.Operation, action string, fields Fields, diags *diag.Diagnostics) bool {
+// resource: failure, timeout or cancellation become diagnostics that say
+// what failed and what to do, and the error is returned for callers that
+// branch on it (nil on success).
+func Wait(ctx context.Context, c *client.Client, op *api.Operation, action string, fields Fields, diags *diag.Diagnostics) error {
 	tflog.Debug(ctx, "waiting for operation", map[string]any{"operation_id": op.ID, "kind": op.Kind, "target_id": op.TargetID})
 	final, err := c.WaitForOperation(ctx, op)
 	if err != nil {
 		AddError(diags, action, err, fields)
-		return false
+		return err
 	}
 	tflog.Debug(ctx, "operation finished", map[string]any{"operation_id": final.ID, "status": final.Status})
-	return true
+	return nil
 }
 
 // DeleteAndWait is the Delete of an asynchronous resource: start the delete
@@ -47,5 +48,5 @@ func DeleteAndWait(ctx context.Context, c *client.Client, t timeouts.Value, acti
 		AddError(diags, action, err, fields)
 		return
 	}
-	Wait(ctx, c, op, action, fields, diags)
+	_ = Wait(ctx, c, op, action, fields, diags) // failures are in diags
 }

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/ocversion"
@@ -26,8 +27,21 @@ func (v stringFunc) ValidateString(_ context.Context, req validator.StringReques
 		return
 	}
 	if err := v.check(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+req.Path.String(), err.Error())
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+Label(req.Path), err.Error())
 	}
+}
+
+// Label names an attribute for a diagnostic's summary. A set element's
+// path ends in its value (allowed_cidrs[Value("10.0.0.1/33")]), which the
+// detail quotes anyway: the summary says "allowed_cidrs entry".
+func Label(p path.Path) string {
+	steps := p.Steps()
+	if n := len(steps); n > 0 {
+		if _, ok := steps[n-1].(path.PathStepElementKeyValue); ok {
+			return Label(p.ParentPath()) + " entry"
+		}
+	}
+	return p.String()
 }
 
 // Duration accepts Go durations between min and max.
@@ -72,22 +86,38 @@ func OpenClawVersion() validator.String {
 	}
 }
 
-type multipleOf struct{ n int64 }
+// steps accepts multiples of step between lo and hi, with one error that
+// suggests only values in range.
+type steps struct{ lo, hi, step int64 }
 
-func (v multipleOf) Description(context.Context) string {
-	return fmt.Sprintf("a multiple of %d", v.n)
+func (v steps) Description(context.Context) string {
+	return fmt.Sprintf("a multiple of %d between %d and %d", v.step, v.lo, v.hi)
 }
-func (v multipleOf) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (v steps) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
 
-func (v multipleOf) ValidateInt64(_ context.Context, req validator.Int64Request, resp *validator.Int64Response) {
+func (v steps) ValidateInt64(_ context.Context, req validator.Int64Request, resp *validator.Int64Response) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	if x := req.ConfigValue.ValueInt64(); x%v.n != 0 {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+req.Path.String(),
-			fmt.Sprintf("%d is not a multiple of %d; the nearest valid values are %d and %d", x, v.n, x/v.n*v.n, (x/v.n+1)*v.n))
+	if msg := v.check(req.ConfigValue.ValueInt64()); msg != "" {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+Label(req.Path), msg)
 	}
 }
 
-// Int64MultipleOf accepts multiples of n.
-func Int64MultipleOf(n int64) validator.Int64 { return multipleOf{n: n} }
+func (v steps) check(x int64) string {
+	switch {
+	case x < v.lo:
+		return fmt.Sprintf("%d is below the minimum of %d: use %d or more, in steps of %d.", x, v.lo, v.lo, v.step)
+	case x > v.hi:
+		return fmt.Sprintf("%d is above the maximum of %d: use %d or less, in steps of %d.", x, v.hi, v.hi, v.step)
+	case x%v.step != 0:
+		// lo and hi are multiples of step, so both neighbours are in range.
+		below, above := x/v.step*v.step, (x/v.step+1)*v.step
+		return fmt.Sprintf("%d is not a multiple of %d; the nearest valid values are %d and %d.", x, v.step, below, above)
+	}
+	return ""
+}
+
+// Int64Steps accepts multiples of step from lo to hi (lo and hi multiples
+// of step).
+func Int64Steps(lo, hi, step int64) validator.Int64 { return steps{lo: lo, hi: hi, step: step} }

@@ -382,3 +382,31 @@ func (c *conn) ListSecrets(ctx context.Context, resourceID string) ([]store.Secr
 	}
 	return out, nil
 }
+
+func (c *conn) SecretInfos(ctx context.Context, resourceIDs []string) (map[string][]store.Secret, error) {
+	out := make(map[string][]store.Secret, len(resourceIDs))
+	if len(resourceIDs) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(resourceIDs))
+	for i, id := range resourceIDs {
+		args[i] = id
+	}
+	rows, err := c.query(ctx, c.q(), `SELECT resource_id, name, version, fingerprint, updated_at
+		FROM secrets WHERE resource_id IN (`+placeholders(len(resourceIDs))+`) ORDER BY resource_id, name`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read secrets of %d resources: %w", len(resourceIDs), err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s store.Secret
+		if err := rows.Scan(&s.ResourceID, &s.Name, &s.Version, &s.Fingerprint, timeScan{&s.UpdatedAt}); err != nil {
+			return nil, fmt.Errorf("read secrets of %d resources: %w", len(resourceIDs), err)
+		}
+		out[s.ResourceID] = append(out[s.ResourceID], s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read secrets of %d resources: %w", len(resourceIDs), err)
+	}
+	return out, nil
+}

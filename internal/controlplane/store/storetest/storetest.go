@@ -41,6 +41,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ResourceConcurrentUpdates", testResourceConcurrentUpdates},
 		{"ResourceDeleteCascades", testResourceDeleteCascades},
 		{"Secrets", testSecrets},
+		{"SecretInfos", testSecretInfos},
 		{"Transactions", testTransactions},
 		{"Timestamps", testTimestamps},
 		{"OperationRoundTrip", testOperationRoundTrip},
@@ -1918,5 +1919,34 @@ func testLock(t *testing.T, s store.Store) {
 	must(t, err)
 	if string(got.Spec) != fmt.Sprintf(`{"n":%d}`, workers) {
 		t.Fatalf("counter = %s after %d locked increments", got.Spec, workers)
+	}
+}
+
+func testSecretInfos(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	env := createResource(t, s, store.KindEnvironment, "", "prod", nil)
+	other := createResource(t, s, store.KindEnvironment, "", "dev", nil)
+	bare := createResource(t, s, store.KindEnvironment, "", "bare", nil)
+	must(t, s.PutSecrets(ctx, env.ID, []store.Secret{secret("b", 3), secret("a", 1)}))
+	must(t, s.PutSecrets(ctx, other.ID, []store.Secret{secret("z", 9)}))
+
+	got, err := s.SecretInfos(ctx, []string{env.ID, bare.ID, newID("env")})
+	must(t, err)
+	if len(got) != 1 {
+		t.Fatalf("secret infos for %d resources, want only the one with secrets: %+v", len(got), got)
+	}
+	e := got[env.ID]
+	if len(e) != 2 || e[0].Name != "a" || e[1].Name != "b" || e[1].Version != 3 || e[0].Fingerprint != secret("a", 1).Fingerprint {
+		t.Fatalf("secret infos %+v, want a and b in name order with versions and fingerprints", e)
+	}
+	for _, i := range e {
+		if i.ResourceID != env.ID || len(i.Nonce) != 0 || len(i.Ciphertext) != 0 || i.UpdatedAt.IsZero() {
+			t.Fatalf("secret info %+v: want its resource ID and time, no nonce or ciphertext", i)
+		}
+	}
+	got, err = s.SecretInfos(ctx, nil)
+	must(t, err)
+	if len(got) != 0 {
+		t.Fatalf("no IDs: %+v", got)
 	}
 }

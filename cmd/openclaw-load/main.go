@@ -1,0 +1,267 @@
+// Command openclaw-load puts load on a control plane and prints what it saw:
+//
+//	openclaw-load seed  -endpoint URL -key KEY [-seed 50]
+//	openclaw-load get   -endpoint URL -key KEY [-c 32] [-d 10s]
+//	openclaw-load list  -endpoint URL -key KEY [-c 4]  [-d 10s] [-page-size 500]
+//	openclaw-load burst -endpoint URL -key KEY [-rate 200] [-d 30s]
+//
+// get and list run c workers in a closed loop for d and print requests per
+// second with p50/p99 latency. burst creates environments at a fixed rate for
+// d, waits for every operation and prints the create-to-complete latency
+// (from the POST until the operation is done). Everything is bounded: the
+// loops stop after d and the waits after d + 2 minutes. Point it only at a
+// control plane you run yourself (tools/bench-load.sh starts one).
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/openclaw/terraform-provider-openclaw/internal/api"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: openclaw-load seed|get|list|burst -endpoint URL -key KEY [flags]")
+		os.Exit(2)
+	}
+	if err := run(os.Args[1], os.Args[2:]); err != nil {
+		fmt.Fprintln(os.Stderr, "openclaw-load:", err)
+		os.Exit(1)
+	}
+}
+
+type loader struct {
+	endpoint, key string
+	http          *http.Client
+}
+
+func run(mode string, args []string) error {
+	fs := flag.NewFlagSet(mode, flag.ContinueOnError)
+	endpoint := fs.String("endpoint", os.Getenv("OPENCLAW_ENDPOINT"), "control plane URL")
+	key := fs.String("key", os.Getenv("OPENCLAW_API_KEY"), "admin API key")
+	conc := fs.Int("c", 32, "concurrent workers (get, list)")
+	dur := fs.Duration("d", 10*time.Second, "how long to load")
+	pageSize := fs.Int("page-size", 500, "list: page size")
+	rate := fs.Float64("rate", 200, "burst: creates per second")
+	seed := fs.Int("seed", 50, "get, seed: environments to create (get reads them)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *endpoint == "" || *key == "" {
+		return errors.New("-endpoint and -key (or OPENCLAW_ENDPOINT and OPENCLAW_API_KEY) are required")
+	}
+	l := &loader{endpoint: *endpoint, key: *key, http: &http.Client{
+		Timeout:   time.Minute,
+		Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 256},
+	}}
+	ctx := context.Background()
+	switch mode {
+	case "get":
+		ids, err := l.seed(ctx, *seed)
+		if err != nil {
+			return err
+		}
+		var n atomic.Int64
+		return l.closedLoop(ctx, "GET /v1/environments/{id}", *conc, *dur, func() error {
+			id := ids[int(n.Add(1))%len(ids)]
+			return l.do(ctx, http.MethodGet, "/v1/environments/"+id, nil, nil)
+		})
+	case "seed":
+		ids, err := l.seed(ctx, *seed)
+		fmt.Printf("seed: created %d environments\n", len(ids))
+		return err
+	case "list":
+		return l.closedLoop(ctx, fmt.Sprintf("GET /v1/environments?page_size=%d", *pageSize), *conc, *dur, func() error {
+			return l.do(ctx, http.MethodGet, fmt.Sprintf("/v1/environments?page_size=%d", *pageSize), nil, nil)
+		})
+	case "burst":
+		return l.burst(ctx, *rate, *dur)
+	}
+	return fmt.Errorf("unknown mode %q (seed, get, list or burst)", mode)
+}
+
+func (l *loader) do(ctx context.Context, method, path string, body, out any) error {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, l.endpoint+path, rd)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+l.key)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := l.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, b)
+	}
+	if out == nil {
+		_, err = io.Copy(io.Discard, resp.Body)
+		return err
+	}
+	return json.NewDecoder(resp.Body).Decode(out)
+}
+
+// seed creates n environments (no simulator delay needed) and returns their IDs.
+func (l *loader) seed(ctx context.Context, n int) ([]string, error) {
+	prefix := fmt.Sprintf("load-%d", time.Now().UnixNano())
+	ids := make([]string, 0, n)
+	for i := range n {
+		var op api.Operation
+		if err := l.do(ctx, http.MethodPost, "/v1/environments", api.EnvironmentCreate{Name: fmt.Sprintf("%s-%d", prefix, i), Region: "us-east"}, &op); err != nil {
+			return nil, err
+		}
+		ids = append(ids, op.TargetID)
+	}
+	return ids, nil
+}
+
+func (l *loader) closedLoop(ctx context.Context, what string, conc int, d time.Duration, call func() error) error {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	var (
+		mu        sync.Mutex
+		latencies []time.Duration
+		errs      atomic.Int64
+		firstErr  atomic.Value
+		wg        sync.WaitGroup
+	)
+	start := time.Now()
+	for range conc {
+		wg.Go(func() {
+			var mine []time.Duration
+			for ctx.Err() == nil {
+				t := time.Now()
+				if err := call(); err != nil {
+					if ctx.Err() != nil {
+						break
+					}
+					errs.Add(1)
+					firstErr.CompareAndSwap(nil, err.Error())
+					continue
+				}
+				mine = append(mine, time.Since(t))
+			}
+			mu.Lock()
+			latencies = append(latencies, mine...)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	fmt.Printf("%s: %d workers for %s: %d requests, %.0f req/s, p50 %s, p99 %s, errors %d\n",
+		what, conc, d, len(latencies), float64(len(latencies))/elapsed.Seconds(),
+		pct(latencies, 50), pct(latencies, 99), errs.Load())
+	if e := firstErr.Load(); e != nil {
+		fmt.Printf("  first error: %s\n", e)
+	}
+	return nil
+}
+
+func (l *loader) burst(ctx context.Context, rate float64, d time.Duration) error {
+	type created struct {
+		op    string
+		start time.Time
+	}
+	prefix := fmt.Sprintf("burst-%d", time.Now().UnixNano())
+	interval := time.Duration(float64(time.Second) / rate)
+	deadline := time.Now().Add(d)
+	var (
+		mu      sync.Mutex
+		ops     []created
+		errs    atomic.Int64
+		wg      sync.WaitGroup
+		latency []time.Duration
+	)
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	i := 0
+	for time.Now().Before(deadline) {
+		<-tick.C
+		i++
+		name := fmt.Sprintf("%s-%d", prefix, i)
+		wg.Go(func() {
+			start := time.Now()
+			var op api.Operation
+			if err := l.do(ctx, http.MethodPost, "/v1/environments", api.EnvironmentCreate{Name: name, Region: "us-east"}, &op); err != nil {
+				errs.Add(1)
+				return
+			}
+			mu.Lock()
+			ops = append(ops, created{op.ID, start})
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	fmt.Printf("burst: %d creates sent at %.0f/s for %s, %d accepted, %d refused\n", i, rate, d, len(ops), errs.Load())
+	waitCtx, cancel := context.WithTimeout(ctx, d+2*time.Minute)
+	defer cancel()
+	sem := make(chan struct{}, 64)
+	failed := atomic.Int64{}
+	for _, c := range ops {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			for waitCtx.Err() == nil {
+				var op api.Operation
+				if err := l.do(waitCtx, http.MethodGet, "/v1/operations/"+c.op+"?wait=30s", nil, &op); err != nil {
+					failed.Add(1)
+					return
+				}
+				if op.Done() {
+					done := time.Now()
+					if op.CompletedAt != nil {
+						done = *op.CompletedAt
+					}
+					mu.Lock()
+					latency = append(latency, done.Sub(c.start))
+					mu.Unlock()
+					if op.Status == api.OperationFailed {
+						failed.Add(1)
+					}
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	fmt.Printf("burst: create-to-complete of %d operations: p50 %s, p99 %s, max %s, failed or unfinished %d\n",
+		len(latency), pct(latency, 50), pct(latency, 99), pct(latency, 100), failed.Load()+int64(len(ops)-len(latency)))
+	return nil
+}
+
+func pct(d []time.Duration, p int) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	s := slices.Clone(d)
+	slices.Sort(s)
+	i := (len(s)*p + 99) / 100
+	if i > 0 {
+		i--
+	}
+	return s[min(i, len(s)-1)].Round(100 * time.Microsecond)
+}

@@ -1,0 +1,109 @@
+package server
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"sync"
+
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store"
+)
+
+// Secrets are sealed with the keyring, bound to their resource and name, and
+// never leave the control plane through the API.
+
+// sealSecrets encrypts values, keeping the stored ciphertext and version of
+// values that did not change.
+func (s *Server) sealSecrets(resourceID string, values map[string]string, current []store.Secret) ([]store.Secret, error) {
+	byName := map[string]store.Secret{}
+	for _, c := range current {
+		byName[c.Name] = c
+	}
+	now := s.now()
+	out := make([]store.Secret, 0, len(values))
+	for _, name := range slices.Sorted(maps.Keys(values)) {
+		fp := s.keyring.Fingerprint(values[name])
+		if prev, ok := byName[name]; ok && prev.Fingerprint == fp {
+			out = append(out, prev)
+			continue
+		}
+		nonce, ct, err := s.keyring.Seal(values[name], resourceID+"/"+name)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, store.Secret{
+			ResourceID:  resourceID,
+			Name:        name,
+			Nonce:       nonce,
+			Ciphertext:  ct,
+			Version:     byName[name].Version + 1,
+			Fingerprint: fp,
+			UpdatedAt:   now,
+		})
+	}
+	return out, nil
+}
+
+func sameSecrets(a, b []store.Secret) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	fa := map[string]string{}
+	for _, s := range a {
+		fa[s.Name] = s.Fingerprint
+	}
+	for _, s := range b {
+		if fp, ok := fa[s.Name]; !ok || fp != s.Fingerprint {
+			return false
+		}
+	}
+	return true
+}
+
+// SecretValue decrypts one stored secret of a resource. The API never
+// returns secret values; this exists for the gateway injection path and for
+// tests proving that write-only values reached the control plane.
+func (s *Server) SecretValue(ctx context.Context, resourceID, name string) (string, error) {
+	secrets, err := s.store.ListSecrets(ctx, resourceID)
+	if err != nil {
+		return "", err
+	}
+	for _, sec := range secrets {
+		if sec.Name == name {
+			return s.keyring.Open(sec.Nonce, sec.Ciphertext, resourceID+"/"+name)
+		}
+	}
+	return "", store.ErrNotFound
+}
+
+// pageSecrets lets the views of a list page read their secrets' metadata
+// with one query for the whole page instead of one per item.
+type pageSecrets struct {
+	ids  []string
+	in   map[string]bool
+	once sync.Once
+	byID map[string][]store.Secret
+	err  error
+}
+
+type pageSecretsKey struct{}
+
+// withPageSecrets marks ctx as rendering a page of these resources.
+func withPageSecrets(ctx context.Context, items []*store.Resource) context.Context {
+	ps := &pageSecrets{ids: make([]string, len(items)), in: make(map[string]bool, len(items))}
+	for i, r := range items {
+		ps.ids[i], ps.in[r.ID] = r.ID, true
+	}
+	return context.WithValue(ctx, pageSecretsKey{}, ps)
+}
+
+// secretInfos returns a resource's secrets for its view (name, version,
+// fingerprint; the ciphertext only when read outside a list page). On a
+// list page the first call reads the whole page's in one query.
+func (s *Server) secretInfos(ctx context.Context, tx store.Tx, id string) ([]store.Secret, error) {
+	if ps, ok := ctx.Value(pageSecretsKey{}).(*pageSecrets); ok && ps.in[id] {
+		ps.once.Do(func() { ps.byID, ps.err = s.store.SecretInfos(ctx, ps.ids) })
+		return ps.byID[id], ps.err
+	}
+	return tx.ListSecrets(ctx, id)
+}
