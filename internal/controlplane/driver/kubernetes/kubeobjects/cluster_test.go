@@ -270,10 +270,9 @@ func TestLifecycle(t *testing.T) {
 		t.Errorf("image = %q", pod.Spec.Containers[0].Image)
 	}
 	waitReady(t, cs, s, 1)
-	claim := claimOf(t, cs, s)
-	if claim.Status.Phase != corev1.ClaimBound {
-		t.Errorf("claim is %s, want Bound", claim.Status.Phase)
-	}
+	// Its Bound phase may follow the pod, which needs only the volume name.
+	claim := kubetest.Until(t, c, "the claim to be bound", byEnvironment(cs.CoreV1().RESTClient(), "persistentvolumeclaims", s),
+		func(p *corev1.PersistentVolumeClaim) bool { return p.Status.Phase == corev1.ClaimBound })
 	if !slices.ContainsFunc(claim.OwnerReferences, func(r metav1.OwnerReference) bool { return r.UID == sts.UID }) {
 		t.Errorf("claim owner references = %+v, want the StatefulSet (so that deleting it deletes the claim)", claim.OwnerReferences)
 	}

@@ -107,12 +107,15 @@ func TestStatefulSetPodRuns(t *testing.T) {
 		t.Errorf("pod runs on node %q, want %q", pod.Spec.NodeName, kubetest.NodeName)
 	}
 
-	pvc, err := cs.CoreV1().PersistentVolumeClaims(ns).Get(ctx, claim, metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if pvc.Status.Phase != corev1.ClaimBound || pvc.Spec.VolumeName != pv.Name {
-		t.Errorf("claim %s is %s on volume %q, want Bound on %q", claim, pvc.Status.Phase, pvc.Spec.VolumeName, pv.Name)
+	// The scheduler needs only the claim's volume name; its Bound phase
+	// may follow the pod.
+	pvc := kubetest.Until(t, ctx, "claim "+claim+" to be bound",
+		kubetest.ListWatch(cs.CoreV1().RESTClient(), "persistentvolumeclaims", ns, nil),
+		func(p *corev1.PersistentVolumeClaim) bool {
+			return p.Name == claim && p.Status.Phase == corev1.ClaimBound
+		})
+	if pvc.Spec.VolumeName != pv.Name {
+		t.Errorf("claim %s is bound to volume %q, want %q", claim, pvc.Spec.VolumeName, pv.Name)
 	}
 
 	got := kubetest.Until(t, ctx, "StatefulSet "+set+" to report one ready replica",
