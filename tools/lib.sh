@@ -1,16 +1,18 @@
 # Shared shell helpers of tools/demo.sh and tools/bench-scale.sh.
 # Source it; it defines functions only.
 
-# start_controlplane DIR KEY SIM_DELAY: starts bin/openclaw-controlplane on a
-# free localhost port with SQLite under DIR/data, waits until it is ready,
-# and sets CP_PID and CP_ENDPOINT. The log is DIR/controlplane.log.
+# start_controlplane DIR KEY SIM_DELAY [FLAGS...]: starts
+# bin/openclaw-controlplane on a free localhost port with SQLite under
+# DIR/data (and any extra serve flags, such as --driver process), waits until
+# it is ready, and sets CP_PID and CP_ENDPOINT. The log is DIR/controlplane.log.
 start_controlplane() {
 	local dir=$1 key=$2 delay=$3
+	shift 3
 	OPENCLAW_BOOTSTRAP_KEY="$key" bin/openclaw-controlplane serve \
-		--listen 127.0.0.1:0 --data-dir "$dir/data" --addr-file "$dir/addr" --sim-delay "$delay" --rate-limit 0 \
+		--listen 127.0.0.1:0 --data-dir "$dir/data" --addr-file "$dir/addr" --sim-delay "$delay" --rate-limit 0 "$@" \
 		>"$dir/controlplane.log" 2>&1 &
 	CP_PID=$!
-	for _ in $(seq 1 100); do
+	for _ in $(seq 1 300); do
 		[ -s "$dir/addr" ] && break
 		if ! kill -0 "$CP_PID" 2>/dev/null; then
 			cat "$dir/controlplane.log" >&2
@@ -19,7 +21,7 @@ start_controlplane() {
 		fi
 		sleep 0.1
 	done
-	[ -s "$dir/addr" ] || { echo "the control plane did not start within 10s; see $dir/controlplane.log" >&2; return 1; }
+	[ -s "$dir/addr" ] || { echo "the control plane did not start within 30s; see $dir/controlplane.log" >&2; return 1; }
 	CP_ENDPOINT="http://$(cat "$dir/addr")"
 	curl -fsS "$CP_ENDPOINT/readyz" >/dev/null || { echo "the control plane at $CP_ENDPOINT is not ready; see $dir/controlplane.log" >&2; return 1; }
 }

@@ -10,6 +10,8 @@
 #     cluster started here with tools/kubernetes.sh (unless
 #     OPENCLAW_TEST_KUBECONFIG points at one); the first start on a machine
 #     builds Kubernetes, several minutes
+#   - a few acceptance tests on the process driver, with real OpenClaw
+#     gateways (installed by tools/openclaw.sh unless OPENCLAW_BIN is set)
 #
 # Extra arguments go to `go test` (default: ./...).
 set -euo pipefail
@@ -36,6 +38,14 @@ if [ -z "${OPENCLAW_TEST_POSTGRES_URL:-}" ]; then
 	echo "make test: starting a throwaway PostgreSQL on 127.0.0.1:$port" >&2
 	OPENCLAW_TEST_POSTGRES_URL=$(tools/postgres.sh start "$pgdir" "$port") || fail "could not start PostgreSQL (see above); set OPENCLAW_TEST_POSTGRES_URL to use an existing server"
 	export OPENCLAW_TEST_POSTGRES_URL
+fi
+
+# The process-driver acceptance tests run real OpenClaw gateways: install
+# Node 24 and openclaw from npm once (cached under ~/.cache/openclaw-tf).
+if [ -z "${OPENCLAW_BIN:-}" ]; then
+	echo "make test: installing (or reusing) OpenClaw for the process-driver tests" >&2
+	OPENCLAW_BIN=$(tools/openclaw.sh | tail -n 1) || fail "could not install openclaw with tools/openclaw.sh (see above); the process-driver acceptance tests need it (or set OPENCLAW_BIN to an installed openclaw)"
+	export OPENCLAW_BIN
 fi
 
 # One cluster for every package's Kubernetes tests; each test works in a

@@ -2,7 +2,9 @@
 //
 //	openclaw-controlplane serve [--listen 127.0.0.1:8080] [--data-dir ./data] [--database URL]
 //
-// Provisioning is simulated (see internal/controlplane/simulator).
+// Provisioning is done by a driver: --driver simulator (default: nothing
+// runs) or --driver process (real `openclaw gateway` processes; see
+// docs/guides/drivers.md).
 package main
 
 import (
@@ -15,11 +17,13 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/driver/process"
 )
 
 // version is set by the release build.
@@ -71,13 +75,20 @@ func serve(args []string, stderr *os.File) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", env("OPENCLAW_LISTEN", "127.0.0.1:8080"), "address to listen on (env OPENCLAW_LISTEN)")
-	dataDir := fs.String("data-dir", env("OPENCLAW_DATA_DIR", "./data"), "data directory: SQLite database, encryption key file, simulated gateway state (env OPENCLAW_DATA_DIR)")
+	dataDir := fs.String("data-dir", env("OPENCLAW_DATA_DIR", "./data"), "data directory: SQLite database, encryption key file, gateway state directories (env OPENCLAW_DATA_DIR)")
 	database := fs.String("database", env("OPENCLAW_DATABASE_URL", ""), "SQLite file path or postgres:// URL; default <data-dir>/controlplane.db (env OPENCLAW_DATABASE_URL)")
+	driverName := fs.String("driver", env("OPENCLAW_DRIVER", "simulator"), "provisioning driver: simulator (nothing runs) or process (real openclaw gateway processes) (env OPENCLAW_DRIVER)")
+	openclawBin := fs.String("openclaw-bin", env("OPENCLAW_BIN", ""), "process driver: the openclaw executable; default the installs of tools/openclaw.sh, else PATH (env OPENCLAW_BIN)")
+	gatewayPorts := fs.String("gateway-ports", env("OPENCLAW_GATEWAY_PORTS", "18800-18999"), "process driver: port range of gateways and simulated GPU nodes (env OPENCLAW_GATEWAY_PORTS)")
+	gatewayBind := fs.String("gateway-bind", env("OPENCLAW_GATEWAY_BIND", "loopback"), "process driver: gateway bind mode, loopback or lan (env OPENCLAW_GATEWAY_BIND)")
+	drainTimeout := fs.Duration("drain-timeout", 5*time.Minute, "how long a stopping gateway may drain before it is killed")
+	stopGateways := fs.Bool("stop-gateways-on-exit", false, "process driver: stop every gateway when the control plane exits (default: they keep running and are adopted by the next start)")
 	simDelay := fs.String("sim-delay", env("OPENCLAW_SIM_DELAY", "2s"), "simulator: duration of each provisioning transition (env OPENCLAW_SIM_DELAY)")
 	simFail := fs.Float64("sim-failure-rate", 0, "simulator: probability (0..1) that a transition fails")
 	rateLimit := fs.Float64("rate-limit", 50, "default requests per second per API key (0: unlimited)")
 	rateBurst := fs.Int("rate-burst", 100, "default burst per API key")
 	gpuCatalog := fs.String("gpu-catalog", env("OPENCLAW_GPU_CATALOG", ""), "JSON file replacing the built-in GPU catalog: types, regional prices, simulator capacity (env OPENCLAW_GPU_CATALOG)")
+	snapshotStore := fs.String("snapshot-store", env("OPENCLAW_SNAPSHOT_STORE", ""), "blob store for snapshot archives (encrypted): file:///dir or s3://bucket?endpoint=https://...; default file://<data-dir>/snapshots (env OPENCLAW_SNAPSHOT_STORE)")
 	addrFile := fs.String("addr-file", "", "write the listening address to this file once ready (for scripts using port 0)")
 	logLevel := fs.String("log-level", env("OPENCLAW_LOG_LEVEL", "info"), "debug, info, warn or error (env OPENCLAW_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
@@ -93,6 +104,10 @@ func serve(args []string, stderr *os.File) error {
 	if *simFail < 0 || *simFail > 1 {
 		return fmt.Errorf("--sim-failure-rate must be between 0 and 1, got %v", *simFail)
 	}
+	portMin, portMax, err := parsePortRange(*gatewayPorts)
+	if err != nil {
+		return fmt.Errorf("--gateway-ports / OPENCLAW_GATEWAY_PORTS: %w", err)
+	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		return fmt.Errorf("--log-level: %w", err)
@@ -102,7 +117,25 @@ func serve(args []string, stderr *os.File) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	drv, err := controlplane.NewDriver(controlplane.DriverOptions{
+		Name:        *driverName,
+		DataDir:     *dataDir,
+		SimDelay:    delay,
+		SimFailRate: *simFail,
+		Process: process.Config{
+			Bin: *openclawBin, PortMin: portMin, PortMax: portMax, Bind: *gatewayBind,
+			StopOnClose: *stopGateways, Logger: logger,
+		},
+	})
+	if err != nil {
+		return err
+	}
+	if vs := drv.Gateways().Versions(); vs != nil {
+		logger.Info("process driver: real OpenClaw gateways", "installed_versions", strings.Join(vs, ", "), "gateway_ports", *gatewayPorts, "bind", *gatewayBind)
+	}
 	app, err := controlplane.Open(ctx, controlplane.Options{
+		Driver:        drv,
+		DrainTimeout:  *drainTimeout,
 		DataDir:       *dataDir,
 		Database:      *database,
 		EncryptionKey: os.Getenv("OPENCLAW_ENCRYPTION_KEY"),
@@ -114,8 +147,10 @@ func serve(args []string, stderr *os.File) error {
 		Logger:        logger,
 
 		GPUCatalogFile: *gpuCatalog,
+		SnapshotStore:  *snapshotStore,
 	})
 	if err != nil {
+		_ = drv.Close() // the error that stopped us is the one to report
 		return err
 	}
 	defer func() {
@@ -150,7 +185,7 @@ func serve(args []string, stderr *os.File) error {
 			return fmt.Errorf("write --addr-file: %w", err)
 		}
 	}
-	logger.Info("control plane listening", "addr", ln.Addr().String(), "database", redactDSN(*database), "data_dir", *dataDir, "sim_delay", delay.String(), "version", version)
+	logger.Info("control plane listening", "addr", ln.Addr().String(), "database", redactDSN(*database), "data_dir", *dataDir, "driver", drv.Name(), "sim_delay", delay.String(), "version", version)
 
 	errc := make(chan error, 1)
 	go func() { errc <- httpServer.Serve(ln) }()
@@ -166,6 +201,21 @@ func serve(args []string, stderr *os.File) error {
 		return fmt.Errorf("graceful shutdown: %w", err)
 	}
 	return nil
+}
+
+// parsePortRange reads "MIN-MAX".
+func parsePortRange(s string) (lo, hi int, err error) {
+	a, b, ok := strings.Cut(s, "-")
+	if ok {
+		lo, err = strconv.Atoi(strings.TrimSpace(a))
+		if err == nil {
+			hi, err = strconv.Atoi(strings.TrimSpace(b))
+		}
+	}
+	if !ok || err != nil || lo < 1 || hi > 65535 || lo > hi {
+		return 0, 0, fmt.Errorf("%q is not a port range such as 18800-18999", s)
+	}
+	return lo, hi, nil
 }
 
 // redactDSN hides a password in a postgres URL for logs.

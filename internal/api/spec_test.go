@@ -56,6 +56,12 @@ var typePairs = []typePair{
 	{typeOf[api.List[api.APIKey]](), "APIKeyList"},
 	{typeOf[api.AuditEvent](), "AuditEvent"},
 	{typeOf[api.List[api.AuditEvent]](), "AuditEventList"},
+	{typeOf[api.Snapshot](), "Snapshot"},
+	{typeOf[api.SnapshotCreate](), "SnapshotCreate"},
+	{typeOf[api.SnapshotUpdate](), "SnapshotUpdate"},
+	{typeOf[api.List[api.Snapshot]](), "SnapshotList"},
+	{typeOf[api.RestoreFrom](), "RestoreFrom"},
+	{typeOf[api.FinalSnapshot](), "FinalSnapshot"},
 	{typeOf[api.WhoAmI](), "WhoAmI"},
 }
 
@@ -306,12 +312,26 @@ func sampleEnvironment() api.Environment {
 		Secrets: []api.SecretInfo{
 			{Name: "ANTHROPIC_API_KEY", Version: 2, Fingerprint: "hmac:3f9a1c0b7e", UpdatedAt: t1},
 		},
-		Status:     api.EnvStatusRunning,
-		PowerState: api.PowerOn,
-		GatewayURL: "http://prod-gateway.eu-central.openclaw.internal:18789",
-		ETag:       "3",
-		CreatedAt:  t0,
-		UpdatedAt:  t1,
+		Status:        api.EnvStatusRunning,
+		PowerState:    api.PowerOn,
+		StatusMessage: "the gateway exited with status 1 after 2s; restart 1 of 3 in 1s",
+		GatewayURL:    "http://prod-gateway.eu-central.openclaw.internal:18789",
+		RestoreFrom:   &api.RestoreFrom{SnapshotID: "snap_01jd5x9k2m3n4p5q6r7s8t9v0w", IncludeCredentials: true},
+		FinalSnapshot: &api.FinalSnapshot{Enabled: true, RetentionDays: 30},
+		ETag:          "3",
+		CreatedAt:     t0,
+		UpdatedAt:     t1,
+	}
+}
+
+func sampleSnapshot() api.Snapshot {
+	return api.Snapshot{
+		ID: "snap_01jd5x9k2m3n4p5q6r7s8t9v0w", Name: "prod-before-migration", Description: "before the 2026.12 migration",
+		EnvironmentID: "env_01jd5x9k2m3n4p5q6r7s8t9v0w", EnvironmentName: "prod-gateway",
+		Labels: map[string]string{"team": "platform"}, RetentionDays: ptr[int64](30), ExpiresAt: &t1,
+		Locked: true, LockUntil: &t1, Status: api.SnapshotCorrupt, StatusMessage: "manifest check failed: workspace/AGENTS.md",
+		SizeBytes: 51234, SHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", FileCount: 12,
+		OpenClawVersion: "2026.11.3", ETag: "2", CreatedAt: t0, UpdatedAt: t1, CompletedAt: &t1, VerifiedAt: &t1,
 	}
 }
 
@@ -331,13 +351,28 @@ func samples() []struct {
 			Name: "prod-gateway", Region: "eu-central", OpenClawVersion: "2026.12.0-beta.2", ReleaseChannel: "beta",
 			Size: &api.Size{CPUs: 2, MemoryMB: 4096}, StateVolumeGB: ptr[int64](10), DesiredState: api.DesiredStopped,
 			Labels: map[string]string{"team": "platform"}, DeletionProtection: true,
-			Secrets: map[string]string{"ANTHROPIC_API_KEY": "sk-ant-example"},
+			Secrets:       map[string]string{"ANTHROPIC_API_KEY": "sk-ant-example"},
+			RestoreFrom:   &api.RestoreFrom{SnapshotID: "snap_1", IncludeCredentials: true},
+			FinalSnapshot: &api.FinalSnapshot{Enabled: true, RetentionDays: 30},
 		}},
 		{"EnvironmentUpdate", api.EnvironmentUpdate{
 			OpenClawVersion: ptr("2026.11.4"), ReleaseChannel: ptr("extended-stable"), Size: &api.Size{CPUs: 64, MemoryMB: 524288},
 			StateVolumeGB: ptr[int64](16384), DesiredState: ptr(api.DesiredRunning), Labels: ptr(map[string]string{}),
 			DeletionProtection: ptr(false), Secrets: ptr(map[string]string{"OPENAI_API_KEY": "sk-example"}),
+			FinalSnapshot: &api.FinalSnapshot{Enabled: true, RetentionDays: 7},
 		}},
+		{"Snapshot", sampleSnapshot()},
+		{"SnapshotCreate", api.SnapshotCreate{
+			EnvironmentID: "env_1", Name: "nightly", Description: "d", Labels: map[string]string{"k": "v"},
+			RetentionDays: ptr[int64](7), ExpiresAt: &t1, Locked: true, LockUntil: &t1,
+		}},
+		{"SnapshotUpdate", api.SnapshotUpdate{
+			Name: ptr("renamed"), Description: ptr("d"), Labels: ptr(map[string]string{}), RetentionDays: ptr[int64](90), ExpiresAt: &t1,
+			ClearExpiry: true, Locked: ptr(true), LockUntil: &t1,
+		}},
+		{"SnapshotList", api.List[api.Snapshot]{Items: []api.Snapshot{sampleSnapshot()}, NextPageToken: "tok"}},
+		{"RestoreFrom", api.RestoreFrom{SnapshotID: "snap_1", IncludeCredentials: true}},
+		{"FinalSnapshot", api.FinalSnapshot{Enabled: true, RetentionDays: 30}},
 		{"Operation", api.Operation{
 			ID: "op_01jd5x9k2m3n4p5q6r7s8t9v0w", Kind: "environment.create", TargetKind: "environment",
 			TargetID: "env_01jd5x9k2m3n4p5q6r7s8t9v0w", Status: api.OperationFailed, Message: "create: failed",
@@ -463,6 +498,11 @@ func TestSamplesRoundTrip(t *testing.T) {
 		{"APIKeyUpdate", api.APIKeyUpdate{}},
 		{"APIKeyRevoke", api.APIKeyRevoke{}},
 		{"AuditEvent", api.AuditEvent{ID: 1, Time: t0, Action: "auth", SourceIP: "127.0.0.1", Outcome: api.AuditDenied, StatusCode: 401}},
+		{"Snapshot", api.Snapshot{ID: "snap_1", Name: "s", EnvironmentID: "env_1", EnvironmentName: "e", Labels: map[string]string{}, Status: api.SnapshotCreating, CreatedAt: t0, UpdatedAt: t0}},
+		{"SnapshotCreate", api.SnapshotCreate{EnvironmentID: "env_1", Name: "s"}},
+		{"SnapshotUpdate", api.SnapshotUpdate{}},
+		{"SnapshotList", api.List[api.Snapshot]{Items: []api.Snapshot{}}},
+		{"FinalSnapshot", api.FinalSnapshot{Enabled: false}},
 		{"WhoAmI", api.WhoAmI{KeyID: "key_1", Name: "ci", Prefix: "ocp_AbCd", Scopes: []string{}}},
 	}
 	for _, s := range minimal {
@@ -586,7 +626,8 @@ func TestEnumsMatchGoConstants(t *testing.T) {
 		want []string
 	}{
 		{"Problem.code", prop("Problem", "code"), sorted(api.CodeInvalidArgument, api.CodeNotFound, api.CodeConflict, api.CodePreconditionFailed,
-			api.CodeRateLimited, api.CodeUnauthenticated, api.CodePermissionDenied, api.CodeNoCapacity, api.CodeInternal, api.CodeMethodNotAllowed)},
+			api.CodeRateLimited, api.CodeUnauthenticated, api.CodePermissionDenied, api.CodeNoCapacity, api.CodeInternal, api.CodeMethodNotAllowed,
+			api.CodeNotSupported)},
 		{"Operation.status", prop("Operation", "status"), sorted(api.OperationPending, api.OperationRunning, api.OperationSucceeded, api.OperationFailed)},
 		{"Environment.status", prop("Environment", "status"), sorted(api.EnvStatusProvisioning, api.EnvStatusRunning, api.EnvStatusUpdating,
 			api.EnvStatusStopping, api.EnvStatusStopped, api.EnvStatusDeleting, api.EnvStatusFailed)},

@@ -28,6 +28,9 @@ const (
 	// CodeMethodNotAllowed is a 405: the path exists, the method does not
 	// (the Allow header lists those that do).
 	CodeMethodNotAllowed = "method_not_allowed"
+	// CodeNotSupported: this control plane's provisioning driver does not
+	// offer the feature (for example a simulator-only endpoint).
+	CodeNotSupported = "not_supported"
 )
 
 // ProblemContentType is the media type of every error body (RFC 9457).
@@ -154,11 +157,17 @@ type Environment struct {
 	DeletionProtection bool              `json:"deletion_protection"`
 	Secrets            []SecretInfo      `json:"secrets"`
 	Status             string            `json:"status"`
-	PowerState         string            `json:"power_state"`
-	GatewayURL         string            `json:"gateway_url"`
-	ETag               string            `json:"etag"`
-	CreatedAt          time.Time         `json:"created_at"`
-	UpdatedAt          time.Time         `json:"updated_at"`
+	// StatusMessage says why a gateway failed (its last log lines) or was
+	// restarted after a crash; empty otherwise.
+	StatusMessage string `json:"status_message,omitempty"`
+	PowerState    string `json:"power_state"`
+	GatewayURL    string `json:"gateway_url"`
+	// RestoreFrom is the snapshot the environment was created from.
+	RestoreFrom   *RestoreFrom   `json:"restore_from,omitempty"`
+	FinalSnapshot *FinalSnapshot `json:"final_snapshot,omitempty"`
+	ETag          string         `json:"etag"`
+	CreatedAt     time.Time      `json:"created_at"`
+	UpdatedAt     time.Time      `json:"updated_at"`
 }
 
 // EnvironmentCreate is the body of POST /v1/environments. Omitted optional
@@ -174,6 +183,8 @@ type EnvironmentCreate struct {
 	Labels             map[string]string `json:"labels,omitempty"`
 	DeletionProtection bool              `json:"deletion_protection,omitempty"`
 	Secrets            map[string]string `json:"secrets,omitempty"`
+	RestoreFrom        *RestoreFrom      `json:"restore_from,omitempty"`
+	FinalSnapshot      *FinalSnapshot    `json:"final_snapshot,omitempty"`
 }
 
 // EnvironmentUpdate is the body of PATCH /v1/environments/{id}: absent fields
@@ -187,6 +198,20 @@ type EnvironmentUpdate struct {
 	Labels             *map[string]string `json:"labels,omitempty"`
 	DeletionProtection *bool              `json:"deletion_protection,omitempty"`
 	Secrets            *map[string]string `json:"secrets,omitempty"`
+	FinalSnapshot      *FinalSnapshot     `json:"final_snapshot,omitempty"`
+}
+
+// GatewayLogs is the body of GET /v1/environments/{id}/logs.
+type GatewayLogs struct {
+	EnvironmentID string   `json:"environment_id"`
+	Lines         []string `json:"lines"`
+}
+
+// GatewayToken is the body of GET /v1/environments/{id}/gateway-token: the
+// gateway's shared token, with full operator access and no expiry.
+type GatewayToken struct {
+	EnvironmentID string `json:"environment_id"`
+	Token         string `json:"token"`
 }
 
 // Health is the body of /healthz and /readyz.

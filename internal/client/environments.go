@@ -7,6 +7,7 @@ import (
 	"maps"
 	"net/url"
 	"slices"
+	"strconv"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/api"
 )
@@ -108,4 +109,32 @@ func (c *Client) DeleteEnvironment(ctx context.Context, id, etag string) (*api.O
 // ListRegions returns every region.
 func (c *Client) ListRegions(ctx context.Context) ([]api.Region, error) {
 	return list[api.Region](ctx, c, regionsPath, nil, 0)
+}
+
+// GetGatewayToken reads an environment's gateway token (needs
+// environments:write: it gives full operator access to the gateway).
+func (c *Client) GetGatewayToken(ctx context.Context, id string) (string, error) {
+	path, err := resourcePath(environmentsPath, id)
+	if err != nil {
+		return "", err
+	}
+	tok, _, err := get[api.GatewayToken](ctx, c, path+"/gateway-token", nil)
+	if err != nil {
+		return "", err
+	}
+	return tok.Token, nil
+}
+
+// GetEnvironmentLogs reads the last tail lines of an environment's gateway
+// log (secret values redacted by the control plane).
+func (c *Client) GetEnvironmentLogs(ctx context.Context, id string, tail int) ([]string, error) {
+	path, err := resourcePath(environmentsPath, id)
+	if err != nil {
+		return nil, err
+	}
+	logs, _, err := get[api.GatewayLogs](ctx, c, path+"/logs", url.Values{"tail": {strconv.Itoa(tail)}})
+	if err != nil {
+		return nil, err
+	}
+	return logs.Lines, nil
 }

@@ -6,15 +6,19 @@ package controlplane
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
 
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/driver"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/driver/process"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/secrets"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/server"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/simulator"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/snapshotblob"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store/sqlstore"
 	"github.com/openclaw/terraform-provider-openclaw/internal/gpucatalog"
@@ -32,8 +36,13 @@ type Options struct {
 	// BootstrapKey becomes the first admin key of an empty database;
 	// generated when empty.
 	BootstrapKey string
-	SimDelay     time.Duration
-	SimFailRate  float64
+	// Driver provisions gateways; default the simulator (SimDelay,
+	// SimFailRate). See NewDriver.
+	Driver      driver.Driver
+	SimDelay    time.Duration
+	SimFailRate float64
+	// DrainTimeout bounds a gateway's drain on stop (default 5m).
+	DrainTimeout time.Duration
 	RateLimit    float64
 	RateBurst    int
 	PollInterval time.Duration
@@ -42,12 +51,20 @@ type Options struct {
 	Now func() time.Time
 	// GPUCatalogFile replaces the built-in GPU catalog (prices, capacity).
 	GPUCatalogFile string
+	// SnapshotStore is the blob store URL for snapshot archives
+	// (file:///dir or s3://bucket?endpoint=...); default
+	// file://<DataDir>/snapshots.
+	SnapshotStore string
+	// SnapshotReapInterval is how often expired snapshots are deleted.
+	SnapshotReapInterval time.Duration
 }
 
 // App is an assembled control plane.
 type App struct {
 	Server *server.Server
 	Store  store.Store
+	// Snapshots is the snapshot blob store.
+	Snapshots *snapshotblob.Bucket
 	// BootstrapKey is set when this start created the first admin key.
 	BootstrapKey string
 	// KeyFileCreated reports that a new encryption key file was written.
@@ -78,35 +95,82 @@ func Open(ctx context.Context, o Options) (*App, error) {
 		}
 		catalog = &c
 	}
+	drv := o.Driver
+	if drv == nil {
+		drv = simulator.New(simulator.Config{DataDir: o.DataDir, Delay: o.SimDelay, FailureRate: o.SimFailRate})
+	}
+	if o.SnapshotStore == "" {
+		if o.SnapshotStore, err = snapshotblob.DefaultURL(o.DataDir); err != nil {
+			return nil, err
+		}
+	}
+	bucket, err := snapshotblob.Open(ctx, o.SnapshotStore)
+	if err != nil {
+		return nil, err
+	}
 	st, err := sqlstore.Open(ctx, o.Database)
 	if err != nil {
+		_ = bucket.Close()
 		return nil, err
 	}
 	srv, err := server.New(server.Config{
 		Store:        st,
 		Keyring:      keyring,
-		Simulator:    simulator.New(simulator.Config{DataDir: o.DataDir, Delay: o.SimDelay, FailureRate: o.SimFailRate}),
+		Driver:       drv,
+		DrainTimeout: o.DrainTimeout,
 		Logger:       o.Logger,
 		RateLimit:    o.RateLimit,
 		RateBurst:    o.RateBurst,
 		PollInterval: o.PollInterval,
 		Now:          o.Now,
 		GPUCatalog:   catalog,
+
+		Snapshots:            bucket,
+		SnapshotReapInterval: o.SnapshotReapInterval,
 	})
 	if err != nil {
 		_ = st.Close() // the error that stopped us is the one to report
+		_ = bucket.Close()
 		return nil, err
 	}
 	key, err := srv.Bootstrap(ctx, o.BootstrapKey)
 	if err != nil {
 		_ = st.Close()
+		_ = bucket.Close()
 		return nil, fmt.Errorf("bootstrap admin key: %w", err)
 	}
-	return &App{Server: srv, Store: st, BootstrapKey: key, KeyFileCreated: created}, nil
+	return &App{Server: srv, Store: st, Snapshots: bucket, BootstrapKey: key, KeyFileCreated: created}, nil
 }
 
-// Close stops background work and closes the database.
+// Close stops background work, the driver, the database and the snapshot
+// store.
 func (a *App) Close() error {
 	a.Server.Close()
-	return a.Store.Close()
+	derr := a.Server.Driver().Close()
+	return errors.Join(a.Store.Close(), a.Snapshots.Close(), derr)
+}
+
+// DriverOptions choose and tune a provisioning driver.
+type DriverOptions struct {
+	// Name is "simulator" (default) or "process".
+	Name    string
+	DataDir string
+	// Simulator.
+	SimDelay    time.Duration
+	SimFailRate float64
+	// Process driver; see process.Config.
+	Process process.Config
+}
+
+// NewDriver builds the driver named in o.
+func NewDriver(o DriverOptions) (driver.Driver, error) {
+	switch o.Name {
+	case "", "simulator":
+		return simulator.New(simulator.Config{DataDir: o.DataDir, Delay: o.SimDelay, FailureRate: o.SimFailRate}), nil
+	case "process":
+		cfg := o.Process
+		cfg.DataDir = o.DataDir
+		return process.New(cfg)
+	}
+	return nil, fmt.Errorf("unknown driver %q: use simulator or process", o.Name)
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/openclaw/terraform-provider-openclaw/internal/provider/gpupool"
 	"github.com/openclaw/terraform-provider-openclaw/internal/provider/region"
 	"github.com/openclaw/terraform-provider-openclaw/internal/provider/shared"
+	"github.com/openclaw/terraform-provider-openclaw/internal/provider/snapshot"
 	"github.com/openclaw/terraform-provider-openclaw/internal/provider/validators"
 )
 
@@ -229,6 +230,7 @@ func (p *OpenClawProvider) Resources(context.Context) []func() resource.Resource
 		environment.NewResource,
 		gpupool.NewResource,
 		apikey.NewResource,
+		snapshot.NewResource,
 	}
 }
 
@@ -240,6 +242,8 @@ func (p *OpenClawProvider) DataSources(context.Context) []func() datasource.Data
 		gpupool.NewDataSource,
 		gpupool.NewGPUTypesDataSource,
 		apikey.NewDataSource,
+		snapshot.NewDataSource,
+		snapshot.NewListDataSource,
 	}
 }
 

@@ -11,7 +11,7 @@ import (
 	"strings"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/api"
-	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/simulator"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/driver"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store"
 	"github.com/openclaw/terraform-provider-openclaw/internal/ocversion"
 )
@@ -25,12 +25,19 @@ type envSpec struct {
 	StateVolumeGB      int64    `json:"state_volume_gb"`
 	DesiredState       string   `json:"desired_state"`
 	DeletionProtection bool     `json:"deletion_protection"`
+	// RestoreFrom is the snapshot the environment was created from.
+	RestoreFrom   *api.RestoreFrom   `json:"restore_from,omitempty"`
+	FinalSnapshot *api.FinalSnapshot `json:"final_snapshot,omitempty"`
 }
 
 // envStatus is what the control plane observed; stored as the status.
 type envStatus struct {
 	Status     string `json:"status"`
 	PowerState string `json:"power_state"`
+	// Message says why a gateway failed (its last log lines) or was restarted.
+	Message string `json:"message,omitempty"`
+	// GatewayToken is the gateway's shared token, encrypted with the keyring.
+	GatewayToken *sealed `json:"gateway_token,omitempty"`
 }
 
 // Defaults for omitted create fields.
@@ -52,15 +59,16 @@ var CurrentReleases = map[string]string{
 
 // envImmutable explains fields PATCH refuses.
 var envImmutable = map[string]string{
-	"name":        "cannot be changed after creation; create a new environment (Terraform replaces it)",
-	"region":      "cannot be changed after creation; create a new environment in the other region (Terraform replaces it)",
-	"id":          "is assigned by the control plane",
-	"status":      "is read-only",
-	"power_state": "is read-only; set desired_state instead",
-	"gateway_url": "is read-only",
-	"etag":        "is read-only; send it in the If-Match header",
-	"created_at":  "is read-only",
-	"updated_at":  "is read-only",
+	"name":         "cannot be changed after creation; create a new environment (Terraform replaces it)",
+	"region":       "cannot be changed after creation; create a new environment in the other region (Terraform replaces it)",
+	"id":           "is assigned by the control plane",
+	"status":       "is read-only",
+	"power_state":  "is read-only; set desired_state instead",
+	"gateway_url":  "is read-only",
+	"restore_from": "is set when the environment is created; restoring always creates a new environment (Terraform replaces it when snapshot_id changes)",
+	"etag":         "is read-only; send it in the If-Match header",
+	"created_at":   "is read-only",
+	"updated_at":   "is read-only",
 }
 
 // validateRelease checks channel, version syntax and that the channel may run
@@ -117,6 +125,8 @@ func (s *Server) createEnvironment(w http.ResponseWriter, r *http.Request, p *pr
 		StateVolumeGB:      defaultStateVolumeGB,
 		DesiredState:       cmp.Or(req.DesiredState, api.DesiredRunning),
 		DeletionProtection: req.DeletionProtection,
+		RestoreFrom:        req.RestoreFrom,
+		FinalSnapshot:      req.FinalSnapshot,
 	}
 	if req.Size != nil {
 		spec.Size = *req.Size
@@ -125,7 +135,7 @@ func (s *Server) createEnvironment(w http.ResponseWriter, r *http.Request, p *pr
 		spec.StateVolumeGB = *req.StateVolumeGB
 	}
 	if spec.OpenClawVersion == "" {
-		spec.OpenClawVersion = CurrentReleases[spec.ReleaseChannel]
+		spec.OpenClawVersion = s.defaultVersion(spec.ReleaseChannel)
 	}
 	var errs []api.FieldError
 	errs = append(errs, api.ValidateName("name", req.Name)...)
@@ -135,18 +145,31 @@ func (s *Server) createEnvironment(w http.ResponseWriter, r *http.Request, p *pr
 	errs = append(errs, api.ValidateStateVolume(spec.StateVolumeGB)...)
 	errs = append(errs, api.ValidateDesiredState(spec.DesiredState)...)
 	errs = append(errs, api.ValidateLabels(req.Labels)...)
+	errs = append(errs, s.validateSimulatorLabels(req.Labels)...)
 	errs = append(errs, api.ValidateSecrets(req.Secrets)...)
+	errs = append(errs, validateFinalSnapshot(spec.FinalSnapshot)...)
+	if len(errs) == 0 {
+		errs = append(errs, s.validateInstalled(spec.OpenClawVersion)...)
+	}
 	if len(errs) > 0 {
 		return invalid(errs...)
 	}
+	if err := s.checkRestoreFrom(r.Context(), p, spec); err != nil {
+		return err
+	}
 
 	now := s.now()
+	id := newID("env")
+	token, err := s.newGatewayToken(id)
+	if err != nil {
+		return err
+	}
 	res := &store.Resource{
 		Kind:      store.KindEnvironment,
-		ID:        newID("env"),
+		ID:        id,
 		Name:      req.Name,
 		Spec:      mustJSON(spec),
-		Status:    mustJSON(envStatus{Status: api.EnvStatusProvisioning, PowerState: api.PowerOff}),
+		Status:    mustJSON(envStatus{Status: api.EnvStatusProvisioning, PowerState: api.PowerOff, GatewayToken: token}),
 		Labels:    orEmpty(req.Labels),
 		CreatedAt: now,
 		UpdatedAt: now,
@@ -213,8 +236,18 @@ func (s *Server) updateEnvironment(w http.ResponseWriter, r *http.Request, p *pr
 	if req.DeletionProtection != nil {
 		spec.DeletionProtection = *req.DeletionProtection
 	}
+	if req.FinalSnapshot != nil {
+		spec.FinalSnapshot = req.FinalSnapshot
+		if !spec.FinalSnapshot.Enabled && spec.FinalSnapshot.RetentionDays == 0 {
+			spec.FinalSnapshot = nil
+		}
+		errs = append(errs, validateFinalSnapshot(spec.FinalSnapshot)...)
+	}
 	if req.OpenClawVersion != nil || req.ReleaseChannel != nil {
 		relErrs := validateRelease(spec.ReleaseChannel, spec.OpenClawVersion)
+		if len(relErrs) == 0 && spec.OpenClawVersion != old.OpenClawVersion {
+			relErrs = s.validateInstalled(spec.OpenClawVersion)
+		}
 		errs = append(errs, relErrs...)
 		if len(relErrs) == 0 {
 			oldV, _ := ocversion.Parse(old.OpenClawVersion)
@@ -228,6 +261,7 @@ func (s *Server) updateEnvironment(w http.ResponseWriter, r *http.Request, p *pr
 	if req.Labels != nil {
 		labels = orEmpty(*req.Labels)
 		errs = append(errs, api.ValidateLabels(labels)...)
+		errs = append(errs, s.validateSimulatorLabels(labels)...)
 	}
 	if req.Secrets != nil {
 		errs = append(errs, api.ValidateSecrets(*req.Secrets)...)
@@ -252,7 +286,8 @@ func (s *Server) updateEnvironment(w http.ResponseWriter, r *http.Request, p *pr
 	// touching the gateway. Anything else is a provisioning operation.
 	provisioning := spec.OpenClawVersion != old.OpenClawVersion || spec.ReleaseChannel != old.ReleaseChannel ||
 		spec.Size != old.Size || spec.StateVolumeGB != old.StateVolumeGB || spec.DesiredState != old.DesiredState || secretsChanged
-	changed := provisioning || spec.DeletionProtection != old.DeletionProtection || !maps.Equal(labels, res.Labels)
+	changed := provisioning || spec.DeletionProtection != old.DeletionProtection || !maps.Equal(labels, res.Labels) ||
+		!jsonEqual(spec.FinalSnapshot, old.FinalSnapshot)
 	// An update of a failed environment retries provisioning, even when the
 	// spec is the same: that is how a failed change is repaired.
 	provisioning = provisioning || st.Status == api.EnvStatusFailed
@@ -331,8 +366,11 @@ func (s *Server) environmentView(ctx context.Context, tx store.Tx, res *store.Re
 		DeletionProtection: spec.DeletionProtection,
 		Secrets:            infos,
 		Status:             st.Status,
+		StatusMessage:      st.Message,
 		PowerState:         st.PowerState,
-		GatewayURL:         simulator.GatewayURL(res.Name, spec.Region),
+		GatewayURL:         s.gw.URL(driver.Gateway{ID: res.ID, Name: res.Name, Region: spec.Region}),
+		RestoreFrom:        spec.RestoreFrom,
+		FinalSnapshot:      spec.FinalSnapshot,
 		ETag:               etagOf(res),
 		CreatedAt:          res.CreatedAt.UTC(),
 		UpdatedAt:          res.UpdatedAt.UTC(),

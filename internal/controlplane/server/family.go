@@ -28,6 +28,8 @@ type family struct {
 	// outlivesParent: resources stay when their parent is deleted; they
 	// neither block the parent's deletion nor follow it in a cascade.
 	outlivesParent bool
+	// newestFirst lists the family newest first.
+	newestFirst bool
 }
 
 // Operation kinds, one constant each: handlers queue them, steps register
@@ -39,6 +41,9 @@ const (
 	opGPUPoolCreate     = "gpu_pool.create"
 	opGPUPoolUpdate     = "gpu_pool.update"
 	opGPUPoolDelete     = "gpu_pool.delete"
+	opSnapshotCreate    = "snapshot.create"
+	opSnapshotUpdate    = "snapshot.update"
+	opSnapshotDelete    = "snapshot.delete"
 )
 
 // The resource families of the control plane.
@@ -47,10 +52,14 @@ var (
 		readScope: api.ScopeEnvironmentsRead, writeScope: api.ScopeEnvironmentsWrite}
 	gpuPools = &family{kind: store.KindGPUPool, noun: "GPU pool", parent: store.KindEnvironment,
 		readScope: api.ScopeGPUPoolsRead, writeScope: api.ScopeGPUPoolsWrite}
+	// Snapshots are backups: they outlive their environment.
+	dataSnapshots = &family{kind: store.KindDataSnapshot, noun: "snapshot", parent: store.KindEnvironment,
+		outlivesParent: true, newestFirst: true,
+		readScope: api.ScopeSnapshotsRead, writeScope: api.ScopeSnapshotsWrite}
 )
 
 // families lists every family; children of an environment are found here.
-var families = []*family{environments, gpuPools}
+var families = []*family{environments, gpuPools, dataSnapshots}
 
 func familyOf(kind string) *family {
 	for _, f := range families {
@@ -128,6 +137,7 @@ func serveList[T any](s *Server, w http.ResponseWriter, r *http.Request, p *prin
 	if err != nil {
 		return err
 	}
+	filter.Descending = f.newestFirst
 	bound := p.boundEnvironment()
 	switch env := r.URL.Query().Get("environment_id"); {
 	case f.parent == "" && bound != "":

@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/api"
-	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/simulator"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/driver"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store"
 )
 
@@ -71,19 +71,19 @@ func choicesOf(sp poolSpec) []api.CapacityChoice {
 
 // usageWithout is the capacity usage with one pool's own allocation left
 // out: that pool's nodes are swapped in place, not added.
-func (s *Server) usageWithout(ctx context.Context, tx store.Tx, pc *poolContext) (simulator.Usage, error) {
+func (s *Server) usageWithout(ctx context.Context, tx store.Tx, pc *poolContext) (driver.Usage, error) {
 	used, err := s.capacityUsageTx(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
 	if a := pc.status.Allocation; a != nil {
-		used[simulator.UsageKey{Region: a.Region, GPUType: a.GPUType, CapacityType: a.CapacityType}] -= a.GPUs
+		used[driver.UsageKey{Region: a.Region, GPUType: a.GPUType, CapacityType: a.CapacityType}] -= a.GPUs
 	}
 	return used, nil
 }
 
 func noCapacity(poolName string, err error, keeps string) *apiError {
-	var nc *simulator.NoCapacityError
+	var nc *driver.NoCapacityError
 	detail := err.Error()
 	if errors.As(err, &nc) {
 		parts := make([]string, len(nc.Attempts))
@@ -99,7 +99,7 @@ func noCapacity(poolName string, err error, keeps string) *apiError {
 	return errorf(http.StatusConflict, api.CodeNoCapacity, "%s", detail)
 }
 
-func describeFallback(tried []simulator.Attempt, chosen api.CapacityChoice) string {
+func describeFallback(tried []driver.Attempt, chosen api.CapacityChoice) string {
 	if len(tried) == 0 {
 		return ""
 	}
@@ -128,7 +128,7 @@ func (s *Server) createPoolStep(ctx context.Context, op *store.Operation) (stepO
 				return err
 			}
 			nodes := targetNodes(pc.spec, 0)
-			chosen, tried, aerr := simulator.Allocate(s.catalog, used, pc.region, choicesOf(pc.spec), nodes, pc.spec.GPUsPerNode)
+			chosen, tried, aerr := s.gpu.Allocate(driver.Placement{Catalog: s.catalog, Used: used, Region: pc.region, Choices: choicesOf(pc.spec), Nodes: nodes, GPUsPerNode: pc.spec.GPUsPerNode})
 			if aerr != nil {
 				// Fail fast and leave nothing behind: the pool is removed.
 				out.fail = noCapacity(pc.res.Name, aerr, "Nothing was created.")
@@ -144,7 +144,7 @@ func (s *Server) createPoolStep(ctx context.Context, op *store.Operation) (stepO
 			}
 			op.Step = 1
 			op.Message = fmt.Sprintf("starting %d × %d %s (%s)%s (simulated)", nodes, pc.spec.GPUsPerNode, chosen.GPUType, chosen.CapacityType, describeFallback(tried, chosen))
-			out.after = s.sim.Delay(pc.res.Labels)
+			out.after = s.delay(pc.res.Labels)
 			return nil
 		})
 		if errors.Is(err, store.ErrNotFound) {
@@ -166,7 +166,7 @@ func (s *Server) finishPool(ctx context.Context, op *store.Operation, transition
 	if err != nil {
 		return stepOutcome{}, err
 	}
-	if ferr := s.sim.Check(transition, pc.res.Labels); ferr != nil {
+	if ferr := s.check(transition, pc.res.Labels); ferr != nil {
 		if _, err := s.mutateResource(ctx, store.KindGPUPool, pc.res.ID, func(r *store.Resource) error {
 			return setPoolStatus(r, func(st *poolStatus) {
 				st.Status = api.PoolStatusFailed
@@ -200,6 +200,9 @@ func (s *Server) finishPool(ctx context.Context, op *store.Operation, transition
 	}); err != nil {
 		return stepOutcome{}, err
 	}
+	if err := s.scalePool(ctx, pc.res.ID); err != nil {
+		return stepOutcome{}, err
+	}
 	if err := s.materialiseEnvironment(ctx, pc.env.ID); err != nil {
 		return stepOutcome{}, err
 	}
@@ -230,7 +233,7 @@ func (s *Server) updatePoolStep(ctx context.Context, op *store.Operation) (stepO
 			return stepOutcome{after: 0}, nil
 		}
 		op.Step++
-		return stepOutcome{after: s.sim.Delay(pc.res.Labels)}, nil
+		return stepOutcome{after: s.delay(pc.res.Labels)}, nil
 	default:
 		return s.finishPool(ctx, op, "update")
 	}
@@ -258,7 +261,7 @@ func (s *Server) startPoolUpdate(ctx context.Context, op *store.Operation, paylo
 		} else {
 			choices = []api.CapacityChoice{{GPUType: pc.status.EffectiveGPUType, CapacityType: pc.status.EffectiveCapacityType}}
 		}
-		chosen, tried, aerr := simulator.Allocate(s.catalog, used, pc.region, choices, nodes, pc.spec.GPUsPerNode)
+		chosen, tried, aerr := s.gpu.Allocate(driver.Placement{Catalog: s.catalog, Used: used, Region: pc.region, Choices: choices, Nodes: nodes, GPUsPerNode: pc.spec.GPUsPerNode})
 		if aerr != nil {
 			// Keep serving on what runs now and say so: the configuration
 			// goes back to what it was, so the next plan shows the change again.
@@ -280,11 +283,11 @@ func (s *Server) startPoolUpdate(ctx context.Context, op *store.Operation, paylo
 		case payload.Replace && nodes > 0:
 			op.Step = 1
 			op.Message = fmt.Sprintf("rolling replacement of %d nodes with %s (%s)%s (simulated)", nodes, chosen.GPUType, chosen.CapacityType, describeFallback(tried, chosen))
-			out.after = s.sim.Delay(pc.res.Labels)
+			out.after = s.delay(pc.res.Labels)
 		case nodes != pc.status.CurrentNodes:
 			op.Step = finalStep
 			op.Message = fmt.Sprintf("scaling from %d to %d nodes (simulated)", pc.status.CurrentNodes, nodes)
-			out.after = s.sim.Delay(pc.res.Labels)
+			out.after = s.delay(pc.res.Labels)
 		default:
 			// Models, idle stop, fallback list: the gateway config changes, no nodes.
 			op.Step = finalStep
@@ -310,15 +313,18 @@ func (s *Server) deletePoolStep(ctx context.Context, op *store.Operation) (stepO
 	if op.Step == 0 {
 		op.Step = 1
 		op.Message = fmt.Sprintf("draining and stopping %d nodes (simulated)", pc.status.CurrentNodes)
-		return stepOutcome{after: s.sim.Delay(pc.res.Labels)}, nil
+		return stepOutcome{after: s.delay(pc.res.Labels)}, nil
 	}
-	if ferr := s.sim.Check("delete", pc.res.Labels); ferr != nil {
+	if ferr := s.check("delete", pc.res.Labels); ferr != nil {
 		if _, err := s.mutateResource(ctx, store.KindGPUPool, pc.res.ID, func(r *store.Resource) error {
 			return setPoolStatus(r, func(st *poolStatus) { st.Status = api.PoolStatusFailed })
 		}); err != nil {
 			return stepOutcome{}, err
 		}
 		return stepOutcome{fail: errorf(http.StatusInternalServerError, api.CodeInternal, "GPU pool %q failed to delete: %v", pc.res.Name, ferr)}, nil
+	}
+	if err := s.gpu.Release(ctx, pc.res.ID); err != nil {
+		return stepOutcome{}, err
 	}
 	if err := s.store.DeleteResource(ctx, store.KindGPUPool, pc.res.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return stepOutcome{}, err
@@ -350,7 +356,7 @@ func (s *Server) resizeAllocation(ctx context.Context, id string, nodes, gpusPer
 			return err
 		}
 		cur := api.CapacityChoice{GPUType: pc.status.EffectiveGPUType, CapacityType: pc.status.EffectiveCapacityType}
-		if _, _, aerr := simulator.Allocate(s.catalog, used, pc.region, []api.CapacityChoice{cur}, nodes, gpusPerNode); aerr != nil {
+		if _, _, aerr := s.gpu.Allocate(driver.Placement{Catalog: s.catalog, Used: used, Region: pc.region, Choices: []api.CapacityChoice{cur}, Nodes: nodes, GPUsPerNode: gpusPerNode}); aerr != nil {
 			return noCapacity(pc.res.Name, aerr, "The pool keeps its current size.")
 		}
 		pc.status.Allocation.GPUs = nodes * gpusPerNode
@@ -366,13 +372,26 @@ func (s *Server) resizeAllocation(ctx context.Context, id string, nodes, gpusPer
 	if err != nil {
 		return err
 	}
+	if err := s.scalePool(ctx, id); err != nil {
+		return err
+	}
 	return s.materialiseEnvironment(ctx, envID)
+}
+
+// scalePool brings a pool's nodes to its current size through the driver.
+func (s *Server) scalePool(ctx context.Context, id string) error {
+	pc, err := s.loadPoolContext(ctx, s.store, id)
+	if err != nil {
+		return err
+	}
+	_, err = s.gpu.Scale(ctx, poolOf(pc.res, pc.env.Name, pc.region, pc.spec, pc.status))
+	return err
 }
 
 // capacityUsageTx sums the GPUs every pool holds (allocated and pending),
 // read through tx so an allocation decided on it is consistent.
-func (s *Server) capacityUsageTx(ctx context.Context, tx store.Tx) (simulator.Usage, error) {
-	used := simulator.Usage{}
+func (s *Server) capacityUsageTx(ctx context.Context, tx store.Tx) (driver.Usage, error) {
+	used := driver.Usage{}
 	f := store.ListFilter{Kind: store.KindGPUPool, PageSize: 500}
 	for {
 		items, next, err := tx.ListResources(ctx, f)
@@ -386,7 +405,7 @@ func (s *Server) capacityUsageTx(ctx context.Context, tx store.Tx) (simulator.Us
 			}
 			for _, a := range []*allocation{st.Allocation, st.Pending} {
 				if a != nil {
-					used[simulator.UsageKey{Region: a.Region, GPUType: a.GPUType, CapacityType: a.CapacityType}] += a.GPUs
+					used[driver.UsageKey{Region: a.Region, GPUType: a.GPUType, CapacityType: a.CapacityType}] += a.GPUs
 				}
 			}
 		}
@@ -395,49 +414,4 @@ func (s *Server) capacityUsageTx(ctx context.Context, tx store.Tx) (simulator.Us
 		}
 		f.PageToken = next
 	}
-}
-
-// materialiseEnvironment rewrites an environment's state directory from its
-// spec, its secrets' names and its running GPU pools.
-func (s *Server) materialiseEnvironment(ctx context.Context, envID string) error {
-	env, err := s.store.GetResource(ctx, store.KindEnvironment, envID)
-	if err != nil {
-		return err
-	}
-	var sp envSpec
-	if err := json.Unmarshal(env.Spec, &sp); err != nil {
-		return err
-	}
-	secrets, err := s.store.ListSecrets(ctx, envID)
-	if err != nil {
-		return err
-	}
-	g := s.gatewayOf(env, sp, secrets)
-	pools, err := s.poolsOf(ctx, envID)
-	if err != nil {
-		return err
-	}
-	for _, p := range pools {
-		var psp poolSpec
-		var pst poolStatus
-		if err := json.Unmarshal(p.Spec, &psp); err != nil {
-			return err
-		}
-		if err := json.Unmarshal(p.Status, &pst); err != nil {
-			return err
-		}
-		if pst.Status != api.PoolStatusRunning && pst.Status != api.PoolStatusUpdating {
-			continue
-		}
-		apiKind := "openai-completions"
-		if psp.Backend == "ollama" {
-			apiKind = "ollama"
-		}
-		mp := simulator.ModelProvider{ID: p.AltKey, BaseURL: poolBaseURL(p.Name, env.Name, sp.Region, psp.Backend), API: apiKind}
-		for _, m := range psp.Models {
-			mp.Models = append(mp.Models, simulator.Model{ID: m.ID, ContextWindow: m.ContextWindow, MaxTokens: m.MaxTokens})
-		}
-		g.ModelProviders = append(g.ModelProviders, mp)
-	}
-	return s.sim.Materialise(g)
 }

@@ -11,7 +11,7 @@ import (
 	"strings"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/api"
-	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/simulator"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/driver"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store"
 	"github.com/openclaw/terraform-provider-openclaw/internal/gpucatalog"
 )
@@ -47,19 +47,6 @@ type poolStatus struct {
 	// rolling update reserved for the replacement nodes.
 	Allocation *allocation `json:"allocation,omitempty"`
 	Pending    *allocation `json:"pending,omitempty"`
-}
-
-// backendPort is where each inference server listens.
-var backendPort = map[string]int{"vllm": 8000, "sglang": 30000, "llamacpp": 8080, "ollama": 11434}
-
-// poolBaseURL is the model provider URL the gateway is given. vLLM, SGLang
-// and llama.cpp speak the OpenAI API under /v1; Ollama's native API has none.
-func poolBaseURL(poolName, envName, region, backend string) string {
-	u := fmt.Sprintf("http://%s.%s.%s.gpu.openclaw.internal:%d", poolName, envName, region, backendPort[backend])
-	if backend != "ollama" {
-		u += "/v1"
-	}
-	return u
 }
 
 // validatePoolSpec checks a pool's spec: its shape by the shared rules,
@@ -140,6 +127,7 @@ func (s *Server) createGPUPool(w http.ResponseWriter, r *http.Request, p *princi
 	}
 	errs = append(errs, s.validatePoolSpec(sp, envSp.Region)...)
 	errs = append(errs, api.ValidateLabels(req.Labels)...)
+	errs = append(errs, s.validateSimulatorLabels(req.Labels)...)
 	if len(errs) > 0 {
 		return invalid(errs...)
 	}
@@ -256,6 +244,7 @@ func (s *Server) updateGPUPool(w http.ResponseWriter, r *http.Request, p *princi
 	}
 	errs := s.validatePoolSpec(sp, envSp.Region)
 	errs = append(errs, api.ValidateLabels(labels)...)
+	errs = append(errs, s.validateSimulatorLabels(labels)...)
 	if len(errs) > 0 {
 		return invalid(errs...)
 	}
@@ -291,6 +280,9 @@ func (s *Server) deleteGPUPool(w http.ResponseWriter, r *http.Request, p *princi
 // not change, so Terraform sees no drift.
 func (s *Server) simulateLoad(w http.ResponseWriter, r *http.Request, p *principal) error {
 	if err := p.require(gpuPools.writeScope); err != nil {
+		return err
+	}
+	if err := s.simulatorOnly("the autoscaler endpoint (POST /v1/gpu-pools/{id}/simulator/load)"); err != nil {
 		return err
 	}
 	var req api.SimulatedLoad
@@ -337,8 +329,8 @@ func (s *Server) listGPUTypes(w http.ResponseWriter, r *http.Request, p *princip
 		t.Regions = slices.Clone(t.Regions)
 		for i, o := range t.Regions {
 			t.Regions[i].AvailableGPUs = api.GPUCount{
-				OnDemand: simulator.Free(s.catalog, used, simulator.UsageKey{Region: o.Region, GPUType: t.ID, CapacityType: api.CapacityOnDemand}),
-				Spot:     simulator.Free(s.catalog, used, simulator.UsageKey{Region: o.Region, GPUType: t.ID, CapacityType: api.CapacitySpot}),
+				OnDemand: s.gpu.Free(s.catalog, used, driver.UsageKey{Region: o.Region, GPUType: t.ID, CapacityType: api.CapacityOnDemand}),
+				Spot:     s.gpu.Free(s.catalog, used, driver.UsageKey{Region: o.Region, GPUType: t.ID, CapacityType: api.CapacitySpot}),
 			}
 		}
 		out.Items = append(out.Items, t)
@@ -389,7 +381,7 @@ func (s *Server) poolView(ctx context.Context, res *store.Resource) (api.GPUPool
 		CurrentNodes:          st.CurrentNodes,
 		EffectiveGPUType:      st.EffectiveGPUType,
 		EffectiveCapacityType: st.EffectiveCapacityType,
-		BaseURL:               poolBaseURL(res.Name, env.Name, envSp.Region, sp.Backend),
+		BaseURL:               s.gpu.BaseURL(poolOf(res, env.Name, envSp.Region, sp, st)),
 		HourlyCost:            cost,
 		ETag:                  etagOf(res),
 		CreatedAt:             res.CreatedAt.UTC(),

@@ -52,7 +52,8 @@ func harnessOptions(dataDir, adminKey string) controlplane.Options {
 
 // start opens a fresh control plane in a temporary data directory, serves it
 // and starts its engine; it is closed when the test ends.
-func start(t *testing.T) *cp {
+// Options may adjust the control plane's options (a clock, say).
+func start(t *testing.T, options ...func(*controlplane.Options)) *cp {
 	t.Helper()
 	admin, err := keys.Generate()
 	if err != nil {
@@ -60,6 +61,9 @@ func start(t *testing.T) *cp {
 	}
 	dir := t.TempDir()
 	c := &cp{admin: admin, dataDir: dir, opts: harnessOptions(dir, admin), spec: apitest.Validator(t)}
+	for _, o := range options {
+		o(&c.opts)
+	}
 	c.open(t)
 	if c.app.BootstrapKey != admin {
 		t.Fatalf("bootstrap key not created from Options.BootstrapKey")

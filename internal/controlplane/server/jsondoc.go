@@ -3,6 +3,8 @@ package server
 import (
 	"encoding/json"
 	"fmt"
+
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store"
 )
 
 // Specs and statuses are stored as JSON documents; these keep their
@@ -37,4 +39,15 @@ func orEmptySlice[T any](v []T) []T {
 		return []T{}
 	}
 	return v
+}
+
+// editStatus applies fn to a resource's status document decoded as T.
+func editStatus[T any](res *store.Resource, fn func(*T)) error {
+	var st T
+	if err := json.Unmarshal(res.Status, &st); err != nil {
+		return err
+	}
+	fn(&st)
+	res.Status = mustJSON(st)
+	return nil
 }

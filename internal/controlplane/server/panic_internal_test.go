@@ -31,7 +31,7 @@ func newTestServer(t *testing.T) *Server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
-	s, err := New(Config{Store: st, Keyring: kr, Simulator: simulator.New(simulator.Config{DataDir: dir})})
+	s, err := New(Config{Store: st, Keyring: kr, Driver: simulator.New(simulator.Config{DataDir: dir})})
 	if err != nil {
 		t.Fatal(err)
 	}

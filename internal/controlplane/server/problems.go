@@ -27,6 +27,7 @@ var titles = map[string]string{
 	api.CodeUnauthenticated:    "Unauthenticated",
 	api.CodePermissionDenied:   "Permission denied",
 	api.CodeNoCapacity:         "No capacity",
+	api.CodeNotSupported:       "Not supported by this control plane's driver",
 	api.CodeInternal:           "Internal error",
 	api.CodeMethodNotAllowed:   "Method not allowed",
 }

@@ -21,35 +21,7 @@ import (
 // replica is run by whichever engine claims it, read back through the other,
 // and a secret sealed by one is opened by the other (shared encryption key).
 func TestReplicasShareOnePostgres(t *testing.T) {
-	dsn := pgtest.FreshDatabase(t)
-	key, _ := keys.Generate()
-	encKey := make([]byte, 32)
-	if _, err := rand.Read(encKey); err != nil {
-		t.Fatal(err)
-	}
-	replica := func() (*controlplane.App, *client.Client) {
-		ctx, cancel := context.WithCancel(context.Background())
-		app, err := controlplane.Open(ctx, controlplane.Options{
-			DataDir:       t.TempDir(),
-			Database:      dsn,
-			EncryptionKey: base64.StdEncoding.EncodeToString(encKey),
-			BootstrapKey:  key,
-			SimDelay:      20 * time.Millisecond,
-			PollInterval:  50 * time.Millisecond,
-		})
-		if err != nil {
-			cancel()
-			t.Fatal(err)
-		}
-		srv := httptest.NewServer(app.Server.Handler())
-		app.Server.Start(ctx)
-		t.Cleanup(func() { srv.Close(); cancel(); app.Close() })
-		c, err := client.New(client.Config{Endpoint: srv.URL, APIKey: key})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return app, c
-	}
+	replica := replicaMaker(t, nil)
 	appA, a := replica()
 	appB, b := replica()
 	if appA.BootstrapKey == "" || appB.BootstrapKey != "" {
@@ -124,5 +96,44 @@ func TestReplicasShareOnePostgres(t *testing.T) {
 		if err != nil || got != "sk-replica-secret" {
 			t.Fatalf("secret through a replica: %q, %v", got, err)
 		}
+	}
+}
+
+// replicaMaker returns a function starting control plane replicas on one
+// fresh PostgreSQL database with one encryption key and admin key; adjust
+// tunes each replica's options.
+func replicaMaker(t *testing.T, adjust func(*controlplane.Options)) func() (*controlplane.App, *client.Client) {
+	dsn := pgtest.FreshDatabase(t)
+	key, _ := keys.Generate()
+	encKey := make([]byte, 32)
+	if _, err := rand.Read(encKey); err != nil {
+		t.Fatal(err)
+	}
+	return func() (*controlplane.App, *client.Client) {
+		ctx, cancel := context.WithCancel(context.Background())
+		o := controlplane.Options{
+			DataDir:       t.TempDir(),
+			Database:      dsn,
+			EncryptionKey: base64.StdEncoding.EncodeToString(encKey),
+			BootstrapKey:  key,
+			SimDelay:      20 * time.Millisecond,
+			PollInterval:  50 * time.Millisecond,
+		}
+		if adjust != nil {
+			adjust(&o)
+		}
+		app, err := controlplane.Open(ctx, o)
+		if err != nil {
+			cancel()
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(app.Server.Handler())
+		app.Server.Start(ctx)
+		t.Cleanup(func() { srv.Close(); cancel(); app.Close() })
+		c, err := client.New(client.Config{Endpoint: srv.URL, APIKey: key})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return app, c
 	}
 }

@@ -18,24 +18,37 @@ import (
 func (s *Server) startDelete(w http.ResponseWriter, r *http.Request, f *family, res *store.Resource, opKind string) error {
 	ctx := r.Context()
 	setAuditTarget(ctx, res.Kind, res.ID)
-	active, err := s.store.ListActiveOperations(ctx, res.ID)
-	if err != nil {
-		return err
-	}
-	for _, op := range active {
-		if op.Kind == opKind {
-			return s.accepted(w, op)
-		}
-	}
 	op := s.newOperation(opKind, res.Kind, res.ID)
 	op.Message = "queued"
+	// In one transaction: a delete that finished since res was loaded
+	// makes this one a 404, and a delete still under way is answered
+	// rather than queued twice.
+	var running *store.Operation
 	if err := s.store.InTx(ctx, func(tx store.Tx) error {
+		if _, err := tx.GetResource(ctx, res.Kind, res.ID); errors.Is(err, store.ErrNotFound) {
+			return notFound(f.noun, res.ID)
+		} else if err != nil {
+			return err
+		}
+		active, err := tx.ListActiveOperations(ctx, res.ID)
+		if err != nil {
+			return err
+		}
+		for _, a := range active {
+			if a.Kind == opKind {
+				running = a
+				return nil
+			}
+		}
 		if err := s.cancelActive(ctx, tx, res.ID, "cancelled: the "+f.noun+" is being deleted"); err != nil {
 			return err
 		}
 		return tx.CreateOperation(ctx, op)
 	}); err != nil {
 		return err
+	}
+	if running != nil {
+		return s.accepted(w, running)
 	}
 	if _, err := s.mutateResource(ctx, res.Kind, res.ID, func(res *store.Resource) error { return setPhase(res, statusDeleting) }); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err

@@ -86,6 +86,8 @@ func (s *Server) routes() http.Handler {
 	s.route(mux, "GET /v1/environments/{id}", s.getEnvironment)
 	s.route(mux, "PATCH /v1/environments/{id}", s.updateEnvironment)
 	s.route(mux, "DELETE /v1/environments/{id}", s.deleteEnvironment)
+	s.route(mux, "GET /v1/environments/{id}/logs", s.getEnvironmentLogs)
+	s.route(mux, "GET /v1/environments/{id}/gateway-token", s.getGatewayToken)
 	s.route(mux, "GET /v1/operations/{id}", s.getOperation)
 
 	s.route(mux, "GET /v1/api-keys", s.listAPIKeys)
@@ -105,6 +107,13 @@ func (s *Server) routes() http.Handler {
 	s.route(mux, "POST /v1/gpu-pools/{id}/simulator/load", s.simulateLoad)
 
 	s.route(mux, "GET /v1/whoami", s.whoami)
+
+	s.route(mux, "GET /v1/snapshots", s.listSnapshots)
+	s.route(mux, "POST /v1/snapshots", s.createSnapshot)
+	s.route(mux, "GET /v1/snapshots/{id}", s.getSnapshot)
+	s.route(mux, "PATCH /v1/snapshots/{id}", s.updateSnapshot)
+	s.route(mux, "DELETE /v1/snapshots/{id}", s.deleteSnapshot)
+	s.route(mux, "POST /v1/snapshots/{id}/verify", s.verifySnapshot)
 
 	// Anything else answers a problem, not the mux's plain text: 405 with
 	// Allow for a known path, 404 otherwise.

@@ -86,6 +86,18 @@ func init() {
 				return req{method: http.MethodDelete, path: "/v1/environments/" + w.freshEnvironment(t)}
 			},
 		},
+		"GET /v1/environments/{id}/logs": {
+			scope: api.ScopeEnvironmentsRead, bound: http.StatusNotFound,
+			request: func(t *testing.T, w *routeWorld) req {
+				return req{method: http.MethodGet, path: "/v1/environments/" + w.a.ID + "/logs?tail=5"}
+			},
+		},
+		"GET /v1/environments/{id}/gateway-token": {
+			scope: api.ScopeEnvironmentsWrite, bound: http.StatusNotFound,
+			request: func(t *testing.T, w *routeWorld) req {
+				return req{method: http.MethodGet, path: "/v1/environments/" + w.a.ID + "/gateway-token"}
+			},
+		},
 		"GET /v1/operations/{id}": {
 			scope: api.ScopeEnvironmentsRead, bound: http.StatusNotFound,
 			request: func(t *testing.T, w *routeWorld) req {

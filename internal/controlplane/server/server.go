@@ -1,6 +1,6 @@
 // Package server is the OpenClaw control plane's HTTP API and its operation
 // engine. The contract is internal/api/openapi.yaml; provisioning is done by
-// the simulator package.
+// a driver (internal/controlplane/driver): the simulator or real processes.
 package server
 
 import (
@@ -17,19 +17,25 @@ import (
 	"github.com/oklog/ulid/v2"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/api"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/archive"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/driver"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/keys"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/secrets"
-	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/simulator"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/snapshotblob"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store"
 	"github.com/openclaw/terraform-provider-openclaw/internal/gpucatalog"
 )
 
 // Config assembles a control plane.
 type Config struct {
-	Store     store.Store
-	Keyring   *secrets.Keyring
-	Simulator *simulator.Simulator
-	Logger    *slog.Logger
+	Store   store.Store
+	Keyring *secrets.Keyring
+	// Driver provisions gateways and GPU nodes (simulator or process).
+	Driver driver.Driver
+	Logger *slog.Logger
+	// DrainTimeout bounds a gateway's drain on stop before it is killed;
+	// default 5m, OpenClaw's normal drain.
+	DrainTimeout time.Duration
 	// RateLimit is each key's default sustained requests per second (0: no
 	// limit) and RateBurst its bucket size.
 	RateLimit float64
@@ -44,6 +50,13 @@ type Config struct {
 	GPUCatalog *gpucatalog.Catalog
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// Snapshots is where snapshot archives are stored (nil: snapshots are
+	// refused); Archiver makes and restores them (default archive.Dir).
+	Snapshots *snapshotblob.Bucket
+	Archiver  archive.Archiver
+	// SnapshotReapInterval is how often expired snapshots are deleted;
+	// default one minute.
+	SnapshotReapInterval time.Duration
 }
 
 // DefaultRegions are the regions of the reference control plane.
@@ -60,17 +73,25 @@ const defaultRateBurst = 100
 
 // Server is one control plane replica.
 type Server struct {
-	store   store.Store
-	keyring *secrets.Keyring
-	sim     *simulator.Simulator
-	logger  *slog.Logger
-	limits  *limiter
-	regions []api.Region
-	catalog gpucatalog.Catalog
-	now     func() time.Time
-	engine  *engine
-	metrics *metrics
-	handler http.Handler
+	store        store.Store
+	keyring      *secrets.Keyring
+	drv          driver.Driver
+	gw           driver.Gateways
+	gpu          driver.GPUNodes
+	sim          driver.Simulated // nil unless the driver is the simulator
+	logger       *slog.Logger
+	drainTimeout time.Duration
+	limits       *limiter
+	regions      []api.Region
+	catalog      gpucatalog.Catalog
+	now          func() time.Time
+	engine       *engine
+	metrics      *metrics
+	// snapshots and archiver serve data snapshots.
+	snapshots *snapshotblob.Bucket
+	archiver  archive.Archiver
+	reapEvery time.Duration
+	handler   http.Handler
 	// patterns are the authenticated routes, in registration order.
 	patterns []string
 	// families are the resource families (families; tests add their own).
@@ -82,22 +103,39 @@ type Server struct {
 
 // New builds a control plane; Start runs its background work.
 func New(cfg Config) (*Server, error) {
-	if cfg.Store == nil || cfg.Keyring == nil || cfg.Simulator == nil {
-		return nil, errors.New("server: Store, Keyring and Simulator are required")
+	if cfg.Store == nil || cfg.Keyring == nil || cfg.Driver == nil {
+		return nil, errors.New("server: Store, Keyring and Driver are required")
 	}
 	s := &Server{
-		store:    cfg.Store,
-		keyring:  cfg.Keyring,
-		sim:      cfg.Simulator,
-		logger:   cfg.Logger,
-		limits:   newLimiter(cfg.RateLimit, cmp.Or(max(cfg.RateBurst, 0), defaultRateBurst)),
-		regions:  cfg.Regions,
-		now:      cfg.Now,
-		metrics:  newMetrics(),
-		families: families,
+		store:        cfg.Store,
+		keyring:      cfg.Keyring,
+		drv:          cfg.Driver,
+		gw:           cfg.Driver.Gateways(),
+		gpu:          cfg.Driver.GPUNodes(),
+		sim:          cfg.Driver.Simulated(),
+		drainTimeout: cfg.DrainTimeout,
+		logger:       cfg.Logger,
+		limits:       newLimiter(cfg.RateLimit, cmp.Or(max(cfg.RateBurst, 0), defaultRateBurst)),
+		regions:      cfg.Regions,
+		now:          cfg.Now,
+		metrics:      newMetrics(),
+		families:     families,
+
+		snapshots: cfg.Snapshots,
+		archiver:  cfg.Archiver,
+		reapEvery: cfg.SnapshotReapInterval,
+	}
+	if s.archiver == nil {
+		s.archiver = archive.Dir{}
+	}
+	if s.reapEvery <= 0 {
+		s.reapEvery = time.Minute
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
+	}
+	if s.drainTimeout <= 0 {
+		s.drainTimeout = defaultDrainTimeout
 	}
 	if s.regions == nil {
 		s.regions = DefaultRegions
@@ -116,6 +154,7 @@ func New(cfg Config) (*Server, error) {
 	s.engine = newEngine(s, newID("replica"), poll)
 	s.registerEnvironmentSteps()
 	s.registerGPUPoolSteps()
+	s.registerSnapshotSteps()
 	s.handler = s.routes()
 	return s, nil
 }
@@ -126,10 +165,22 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // Start runs the operation engine and housekeeping until Close.
 func (s *Server) Start(ctx context.Context) {
 	ctx, s.stop = context.WithCancel(ctx)
-	s.wg.Add(2)
+	s.wg.Add(5)
 	go func() {
 		defer s.wg.Done()
 		s.engine.run(ctx)
+	}()
+	go func() {
+		defer s.wg.Done()
+		s.reconcileGateways(ctx)
+	}()
+	go func() {
+		defer s.wg.Done()
+		s.watchGateways(ctx)
+	}()
+	go func() {
+		defer s.wg.Done()
+		s.reaper(ctx, s.reapEvery)
 	}()
 	go func() {
 		defer s.wg.Done()
@@ -203,6 +254,9 @@ func (s *Server) Bootstrap(ctx context.Context, key string) (string, error) {
 	}
 	return key, nil
 }
+
+// Driver is the provisioning driver.
+func (s *Server) Driver() driver.Driver { return s.drv }
 
 // Ready reports whether the database answers.
 func (s *Server) Ready(ctx context.Context) error { return s.store.Ping(ctx) }

@@ -1,12 +1,12 @@
-// Package simulator is the control plane's provisioning backend in this
-// reference implementation: a SIMULATOR. It does not start gateways or GPU
-// machines. It reproduces what the API's users observe of real provisioning:
-// each transition takes time (a configurable delay), capacity is finite, some
-// transitions fail (injected), and every environment gets a real state
-// directory on disk (openclaw.json derived from its spec, workspace/) that
-// snapshots can archive.
+// Package simulator is the simulator provisioning driver: it starts no
+// gateways and no GPU machines. It reproduces what the API's users observe
+// of real provisioning: each transition takes time (a configurable delay),
+// capacity is finite, some transitions fail (injected), and every
+// environment gets a real state directory on disk (the openclaw.json a real
+// gateway would start with, workspace/) that snapshots can archive.
 //
-// Fault injection, per resource, through reserved labels:
+// Fault injection, per resource, through reserved labels (simulator only;
+// the process driver refuses them):
 //
 //	simulator.openclaw.dev/fail  = "create,update,delete"  transitions that fail
 //	simulator.openclaw.dev/delay = "30s"                    this resource's delay
@@ -15,7 +15,7 @@
 package simulator
 
 import (
-	"encoding/json"
+	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -25,16 +25,19 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/driver"
+	"github.com/openclaw/terraform-provider-openclaw/internal/gpucatalog"
 )
 
 // Reserved labels read by the simulator.
 const (
-	LabelFail  = "simulator.openclaw.dev/fail"
-	LabelDelay = "simulator.openclaw.dev/delay"
+	LabelFail  = driver.SimulatorLabelPrefix + "fail"
+	LabelDelay = driver.SimulatorLabelPrefix + "delay"
 )
 
 // GatewayPort is OpenClaw's default gateway port.
-const GatewayPort = 18789
+const GatewayPort = driver.GatewayPort
 
 // Config tunes the simulator.
 type Config struct {
@@ -49,16 +52,44 @@ type Config struct {
 // ErrInjected marks a failure the simulator injected on purpose.
 var ErrInjected = errors.New("simulator: injected failure")
 
-// Simulator is the provisioning backend.
+// Simulator is the simulator driver.
 type Simulator struct {
 	cfg Config
 	mu  sync.Mutex // serialises state-directory writes
+	// running: gateways that are "on" (nothing runs; Health reports it).
+	running map[string]bool
+	// logs: what the simulator did to each gateway, as its "log".
+	logs map[string][]string
 }
+
+var (
+	_ driver.Driver    = (*Simulator)(nil)
+	_ driver.Gateways  = (*Simulator)(nil)
+	_ driver.Simulated = (*Simulator)(nil)
+)
 
 // New returns a simulator writing under cfg.DataDir.
 func New(cfg Config) *Simulator {
-	return &Simulator{cfg: cfg}
+	return &Simulator{cfg: cfg, running: map[string]bool{}, logs: map[string][]string{}}
 }
+
+// Name is "simulator".
+func (s *Simulator) Name() string { return "simulator" }
+
+// Gateways is the simulator itself.
+func (s *Simulator) Gateways() driver.Gateways { return s }
+
+// GPUNodes are simulated nodes.
+func (s *Simulator) GPUNodes() driver.GPUNodes { return Nodes{} }
+
+// Simulated is the simulator itself.
+func (s *Simulator) Simulated() driver.Simulated { return s }
+
+// Close does nothing: nothing runs.
+func (s *Simulator) Close() error { return nil }
+
+// LabelPrefix of the labels the simulator reads.
+func (s *Simulator) LabelPrefix() string { return driver.SimulatorLabelPrefix }
 
 // Delay returns how long a transition of a resource with these labels takes.
 func (s *Simulator) Delay(labels map[string]string) time.Duration {
@@ -86,152 +117,155 @@ func (s *Simulator) Check(transition string, labels map[string]string) error {
 	return nil
 }
 
-// Gateway describes what to materialise for one environment.
-type Gateway struct {
-	ID              string
-	Name            string
-	Region          string
-	OpenClawVersion string
-	ReleaseChannel  string
-	CPUs            int64
-	MemoryMB        int64
-	StateVolumeGB   int64
-	// SecretNames become environment variables of the gateway; their values
-	// are injected at start and never written to disk.
-	SecretNames []string
-	// ModelProviders are registered as models.providers.<id>.
-	ModelProviders []ModelProvider
-}
+// Versions is nil: the simulator "runs" any version.
+func (s *Simulator) Versions() []string { return nil }
 
-// ModelProvider is an inference endpoint the gateway can use.
-type ModelProvider struct {
-	ID      string
-	BaseURL string
-	API     string
-	Models  []Model
-}
+// DefaultVersion leaves the choice to the control plane's release list.
+func (s *Simulator) DefaultVersion(string) string { return "" }
 
-// Model is one model a provider serves.
-type Model struct {
-	ID            string `json:"id"`
-	ContextWindow int64  `json:"contextWindow,omitempty"`
-	MaxTokens     int64  `json:"maxTokens,omitempty"`
-}
-
-// GatewayURL is where an environment's gateway listens.
+// GatewayURL is where an environment's gateway would listen.
 func GatewayURL(name, region string) string {
 	return fmt.Sprintf("http://%s.%s.openclaw.internal:%d", name, region, GatewayPort)
 }
+
+// URL is the simulated gateway address.
+func (s *Simulator) URL(g driver.Gateway) string { return GatewayURL(g.Name, g.Region) }
 
 // StateDir is the gateway state directory of an environment.
 func (s *Simulator) StateDir(id string) string {
 	return filepath.Join(s.cfg.DataDir, "environments", id)
 }
 
-// Materialise writes (or rewrites) the environment's state directory. It is
-// idempotent: user files in workspace/ are kept.
-func (s *Simulator) Materialise(g Gateway) error {
+// Provision writes (or rewrites) the environment's state directory, as a
+// gateway in a container would read it (port 18789 on all interfaces).
+func (s *Simulator) Provision(_ context.Context, g driver.Gateway) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	dir := s.StateDir(g.ID)
-	for _, sub := range []string{"state", "credentials", "agents", "workspace/memory"} {
-		if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
-			return fmt.Errorf("simulator: create state directory: %w", err)
-		}
-	}
-	cfg, err := json.MarshalIndent(openclawConfig(g), "", "  ")
-	if err != nil {
+	if err := driver.WriteStateDir(s.StateDir(g.ID), g, driver.ConfigOptions{
+		Port:      GatewayPort,
+		Bind:      "lan",
+		Workspace: filepath.Join(s.StateDir(g.ID), "workspace"),
+	}); err != nil {
 		return err
 	}
-	if err := writeFileAtomic(filepath.Join(dir, "openclaw.json"), append(cfg, '\n')); err != nil {
-		return err
-	}
-	// Control-plane metadata lives beside openclaw.json, not in it: OpenClaw's
-	// config schema is strict and refuses unknown keys.
-	meta, _ := json.MarshalIndent(map[string]any{
-		"environment_id":   g.ID,
-		"name":             g.Name,
-		"region":           g.Region,
-		"openclaw_version": g.OpenClawVersion,
-		"release_channel":  g.ReleaseChannel,
-		"image":            "ghcr.io/openclaw/openclaw:" + g.OpenClawVersion,
-		"size":             map[string]int64{"cpus": g.CPUs, "memory_mb": g.MemoryMB},
-		"state_volume_gb":  g.StateVolumeGB,
-	}, "", "  ")
-	if err := writeFileAtomic(filepath.Join(dir, "controlplane.json"), append(meta, '\n')); err != nil {
-		return err
-	}
-	names := slices.Clone(g.SecretNames)
-	slices.Sort(names)
-	env := "# Injected by the control plane when the gateway starts; values are never written here.\n"
-	for _, n := range names {
-		env += "# " + n + "\n"
-	}
-	if err := writeFileAtomic(filepath.Join(dir, ".env"), []byte(env)); err != nil {
-		return err
-	}
-	workspace := map[string]string{
-		"AGENTS.md": "# Agents\n\nManaged by the OpenClaw control plane for environment " + g.Name + ".\n",
-		"SOUL.md":   "# Soul\n",
-		"USER.md":   "# User\n",
-		"MEMORY.md": "# Memory\n",
-	}
-	for name, content := range workspace {
-		p := filepath.Join(dir, "workspace", name)
-		if _, err := os.Stat(p); err == nil {
-			continue
-		}
-		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-			return fmt.Errorf("simulator: write %s: %w", p, err)
-		}
-	}
+	return ensureStateDatabase(s.StateDir(g.ID))
+}
+
+// Materialise is Provision without a context.
+func (s *Simulator) Materialise(g driver.Gateway) error { return s.Provision(context.Background(), g) }
+
+// Start marks the gateway on; it is ready at once.
+func (s *Simulator) Start(_ context.Context, g driver.Gateway) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.running[g.ID] = true
+	s.logLocked(g.ID, "gateway started (simulated: no process runs)")
 	return nil
 }
 
-// Destroy removes the environment's state directory.
-func (s *Simulator) Destroy(id string) error {
+// maxLogLines bounds each gateway's simulated log.
+const maxLogLines = 200
+
+func (s *Simulator) logLocked(id, line string) {
+	l := append(s.logs[id], time.Now().UTC().Format(time.RFC3339)+" simulator: "+line)
+	if len(l) > maxLogLines {
+		l = l[len(l)-maxLogLines:]
+	}
+	s.logs[id] = l
+}
+
+// Stop marks the gateway off; it is stopped at once.
+func (s *Simulator) Stop(_ context.Context, id string, _ time.Duration) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.running[id] {
+		s.logLocked(id, "gateway stopped (simulated)")
+	}
+	delete(s.running, id)
+	return nil
+}
+
+// Health is ready for a started gateway, stopped otherwise.
+func (s *Simulator) Health(_ context.Context, id string) (driver.Health, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.running[id] {
+		return driver.Health{Phase: driver.PhaseReady, Message: "simulated"}, nil
+	}
+	return driver.Health{Phase: driver.PhaseStopped, Message: "simulated"}, nil
+}
+
+// Delete removes the environment's state directory.
+func (s *Simulator) Delete(_ context.Context, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.running, id)
+	delete(s.logs, id)
 	if err := os.RemoveAll(s.StateDir(id)); err != nil {
 		return fmt.Errorf("simulator: remove state directory: %w", err)
 	}
 	return nil
 }
 
-// openclawConfig derives openclaw.json from the spec, using only keys of
-// OpenClaw's config schema.
-func openclawConfig(g Gateway) map[string]any {
-	providers := map[string]any{}
-	for _, p := range g.ModelProviders {
-		providers[p.ID] = map[string]any{
-			"baseUrl": p.BaseURL,
-			"api":     p.API,
-			"models":  p.Models,
-		}
+// Destroy is Delete without a context.
+func (s *Simulator) Destroy(id string) error { return s.Delete(context.Background(), id) }
+
+// Logs are what the simulator did to the gateway (this replica, since it
+// started): no process runs, so there is no gateway output.
+func (s *Simulator) Logs(_ context.Context, id string, tail int) ([]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l := s.logs[id]
+	if len(l) > tail {
+		l = l[len(l)-tail:]
 	}
-	return map[string]any{
-		"gateway": map[string]any{
-			"port": GatewayPort,
-			"bind": "lan",
-			"auth": map[string]any{"mode": "token"},
-		},
-		"agents": map[string]any{
-			"defaults": map[string]any{"workspace": "~/.openclaw/workspace"},
-		},
-		"models": map[string]any{
-			"mode":      "merge",
-			"providers": providers,
-		},
-	}
+	return slices.Clone(l), nil
 }
 
-func writeFileAtomic(path string, data []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o600); err != nil {
-		return fmt.Errorf("simulator: write %s: %w", path, err)
+// Backup archives the state directory (nothing runs, so nothing is live).
+func (s *Simulator) Backup(_ context.Context, id, dir string) (driver.Backup, error) {
+	return driver.ArchiveStateDir(s.StateDir(id), dir, id)
+}
+
+// Restore unpacks an archive into a fresh state directory.
+func (s *Simulator) Restore(_ context.Context, id, archive string) error {
+	return driver.ExtractArchive(archive, s.StateDir(id))
+}
+
+// Events is nil: nothing runs, nothing crashes.
+func (s *Simulator) Events() <-chan driver.Event { return nil }
+
+// Nodes are simulated GPU nodes: capacity from the catalog, a made-up
+// in-cluster address, nothing served.
+type Nodes struct{}
+
+var _ driver.GPUNodes = Nodes{}
+
+// Allocate places a pool in the simulated capacity.
+func (Nodes) Allocate(req driver.Placement) (driver.Choice, []driver.Attempt, error) {
+	return driver.Allocate(req.Catalog, req.Used, req.Region, req.Choices, req.Nodes, req.GPUsPerNode)
+}
+
+// Free is the simulated free capacity of a bucket.
+func (Nodes) Free(cat gpucatalog.Catalog, used driver.Usage, k driver.UsageKey) int64 {
+	return driver.Free(cat, used, k)
+}
+
+// Scale does nothing but answer the pool's address.
+func (n Nodes) Scale(_ context.Context, p driver.Pool) (string, error) { return n.BaseURL(p), nil }
+
+// Release does nothing.
+func (Nodes) Release(context.Context, string) error { return nil }
+
+// backendPort is each inference server's conventional port.
+var backendPort = map[string]int{"vllm": 8000, "sglang": 30000, "llamacpp": 8080, "ollama": 11434}
+
+// BaseURL is the model provider URL the gateway is given. vLLM, SGLang and
+// llama.cpp speak the OpenAI API under /v1; Ollama's native API has none.
+func (Nodes) BaseURL(p driver.Pool) string {
+	u := fmt.Sprintf("http://%s.%s.%s.gpu.openclaw.internal:%d", p.Name, p.EnvName, p.Region, backendPort[p.Backend])
+	if p.Backend != "ollama" {
+		u += "/v1"
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("simulator: write %s: %w", path, err)
-	}
-	return nil
+	return u
 }

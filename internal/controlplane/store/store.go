@@ -65,7 +65,8 @@ type Resource struct {
 	UpdatedAt  time.Time
 }
 
-// ListFilter selects resources of one kind, oldest first.
+// ListFilter selects resources of one kind, oldest first (newest first with
+// Descending).
 type ListFilter struct {
 	Kind string
 	// ParentID, when non-nil, restricts to children of that parent.
@@ -79,6 +80,9 @@ type ListFilter struct {
 	PageSize int
 	// PageToken is the NextPageToken of the previous page.
 	PageToken string
+	// Descending lists newest first (snapshots: the latest is what a
+	// restore usually wants).
+	Descending bool
 }
 
 // Secret is an encrypted secret value owned by a resource.

@@ -17,6 +17,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -29,6 +30,8 @@ import (
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/client"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/driver"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/driver/process"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/keys"
 	"github.com/openclaw/terraform-provider-openclaw/internal/provider"
 )
@@ -78,6 +81,11 @@ type ControlPlane struct {
 	Client *client.Client
 	// Requests counts the requests the in-process control plane served.
 	Requests *RequestCounter
+
+	opts    Options
+	key     string
+	cancel  context.CancelFunc
+	handler atomic.Value // http.Handler of the current App
 }
 
 // RequestCounter counts requests by method and route pattern
@@ -138,6 +146,9 @@ type Options struct {
 	// LogWriter, when set, receives the control plane's JSON logs (tests
 	// assert that no secret reaches them).
 	LogWriter io.Writer
+	// Process runs real OpenClaw gateways (the process driver) instead of
+	// the simulator; see StartProcess.
+	Process *process.Config
 }
 
 // External reports whether tests run against an external control plane.
@@ -167,36 +178,110 @@ func Start(t *testing.T, opts ...Options) *ControlPlane {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cp := &ControlPlane{DataDir: t.TempDir(), opts: o, key: key}
+	cp.open(t)
+	cp.Requests = &RequestCounter{}
+	srv := httptest.NewServer(cp.Requests.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cp.handler.Load().(http.Handler).ServeHTTP(w, r)
+	})))
+	t.Cleanup(func() {
+		srv.Close()
+		cp.close(t)
+	})
+	c, err := client.New(client.Config{Endpoint: srv.URL, APIKey: key, UserAgent: "openclaw-acctest"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp.Endpoint, cp.APIKey, cp.Client = srv.URL, key, c
+	return cp
+}
+
+// open starts a control plane on cp.DataDir and serves it.
+func (cp *ControlPlane) open(t *testing.T) {
+	t.Helper()
+	o := cp.opts
+	var drv driver.Driver
+	if o.Process != nil {
+		cfg := *o.Process
+		cfg.DataDir = cp.DataDir
+		d, err := process.New(cfg)
+		if err != nil {
+			t.Fatalf("process driver: %v", err)
+		}
+		drv = d
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	dataDir := t.TempDir()
 	app, err := controlplane.Open(ctx, controlplane.Options{
-		DataDir:      dataDir,
-		BootstrapKey: key,
+		DataDir:      cp.DataDir,
+		BootstrapKey: cp.key,
+		Driver:       drv,
 		SimDelay:     o.SimDelay,
 		RateLimit:    o.RateLimit,
 		RateBurst:    100,
 		PollInterval: 50 * time.Millisecond,
 		Logger:       testLogger(t, o.LogWriter),
 		Now:          o.Now,
+		DrainTimeout: 30 * time.Second,
 	})
 	if err != nil {
 		cancel()
+		if drv != nil {
+			_ = drv.Close()
+		}
 		t.Fatalf("start in-process control plane: %v", err)
 	}
-	requests := &RequestCounter{}
-	srv := httptest.NewServer(requests.wrap(app.Server.Handler()))
 	app.Server.Start(ctx)
-	t.Cleanup(func() {
-		srv.Close()
-		cancel()
-		if err := app.Close(); err != nil {
-			t.Errorf("close control plane: %v", err)
+	cp.App, cp.cancel = app, cancel
+	cp.handler.Store(app.Server.Handler())
+}
+
+func (cp *ControlPlane) close(t *testing.T) {
+	t.Helper()
+	cp.cancel()
+	if err := cp.App.Close(); err != nil {
+		t.Errorf("close control plane: %v", err)
+	}
+}
+
+// Restart replaces the in-process control plane by a new one on the same
+// data directory and database, at the same endpoint. The old one stops
+// without stopping its gateways, as a control plane killed with kill -9
+// leaves them: the new one must adopt them.
+func (cp *ControlPlane) Restart(t *testing.T) {
+	t.Helper()
+	cp.RequireInProcess(t)
+	if d, ok := cp.App.Server.Driver().(*process.Driver); ok {
+		if err := d.Detach(); err != nil {
+			t.Fatal(err)
 		}
-	})
-	cp := newControlPlane(t, srv.URL, key, app)
-	cp.DataDir = dataDir
-	cp.Requests = requests
-	return cp
+	}
+	cp.close(t)
+	cp.open(t)
+}
+
+// StartProcess is Start on the process driver: real `openclaw gateway`
+// processes, found through OPENCLAW_BIN (tools/test.sh sets it, after
+// installing openclaw with tools/openclaw.sh) or the install cache. Each
+// gateway is about 800 MB and takes seconds to tens of seconds to be
+// ready, so these tests are few and never parallel. Gateways still running
+// when the test ends are stopped.
+func StartProcess(t *testing.T) *ControlPlane {
+	t.Helper()
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance test with real OpenClaw gateways: run through make test (TF_ACC=1, installs openclaw)")
+	}
+	if External() {
+		t.Skip("the process driver tests run an in-process control plane (unset OPENCLAW_ENDPOINT)")
+	}
+	return Start(t, Options{Process: &process.Config{
+		Bin:            os.Getenv("OPENCLAW_BIN"),
+		PortMin:        23000,
+		PortMax:        23999,
+		StopOnClose:    true,
+		StartTimeout:   6 * time.Minute,
+		MaxRestarts:    2,
+		RestartBackoff: 200 * time.Millisecond,
+	}})
 }
 
 func newControlPlane(t *testing.T, endpoint, key string, app *controlplane.App) *ControlPlane {

@@ -74,6 +74,7 @@ func computedAttributes() map[string]schema.Attribute {
 		"status":              str("status"),
 		"power_state":         str("power_state"),
 		"gateway_url":         str("gateway_url"),
+		"status_message":      str("status_message"),
 		"etag":                str("etag"),
 		"created_at":          str("created_at"),
 		"updated_at":          str("updated_at"),

@@ -49,6 +49,7 @@ type environmentModel struct {
 	DeletionProtection types.Bool   `tfsdk:"deletion_protection"`
 	SecretNames        types.Set    `tfsdk:"secret_names"`
 	Status             types.String `tfsdk:"status"`
+	StatusMessage      types.String `tfsdk:"status_message"`
 	PowerState         types.String `tfsdk:"power_state"`
 	GatewayURL         types.String `tfsdk:"gateway_url"`
 	ETag               types.String `tfsdk:"etag"`
@@ -70,6 +71,7 @@ var environmentAttrTypes = map[string]attr.Type{
 	"deletion_protection": types.BoolType,
 	"secret_names":        types.SetType{ElemType: types.StringType},
 	"status":              types.StringType,
+	"status_message":      types.StringType,
 	"power_state":         types.StringType,
 	"gateway_url":         types.StringType,
 	"etag":                types.StringType,
@@ -82,6 +84,9 @@ type resourceModel struct {
 	environmentModel
 	SecretsWO        types.Map      `tfsdk:"secrets_wo"`
 	SecretsWOVersion types.Int64    `tfsdk:"secrets_wo_version"`
+	RestoreFrom      types.Object   `tfsdk:"restore_from"`
+	FinalSnapshot    types.Object   `tfsdk:"final_snapshot"`
+	GatewayToken     types.String   `tfsdk:"gateway_token"`
 	Timeouts         timeouts.Value `tfsdk:"timeouts"`
 }
 
@@ -117,6 +122,7 @@ func (m *environmentModel) fromAPI(ctx context.Context, env *api.Environment, ke
 	diags.Append(d...)
 	m.SecretNames = secretNames
 	m.Status = types.StringValue(env.Status)
+	m.StatusMessage = types.StringValue(env.StatusMessage)
 	m.PowerState = types.StringValue(env.PowerState)
 	m.GatewayURL = types.StringValue(env.GatewayURL)
 	m.ETag = types.StringValue(env.ETag)
@@ -167,6 +173,12 @@ func (m *resourceModel) toCreate(ctx context.Context, secrets map[string]string)
 	if len(secrets) > 0 {
 		req.Secrets = secrets
 	}
+	rf, d := m.restoreFrom(ctx)
+	diags.Append(d...)
+	req.RestoreFrom = rf
+	fs, d := m.finalSnapshot(ctx)
+	diags.Append(d...)
+	req.FinalSnapshot = fs
 	return req, diags
 }
 
@@ -206,6 +218,9 @@ func (m *resourceModel) toUpdate(ctx context.Context, state *resourceModel, secr
 	if secrets != nil {
 		req.Secrets = &secrets
 	}
+	fs, d := m.finalSnapshotUpdate(ctx, state)
+	diags.Append(d...)
+	req.FinalSnapshot = fs
 	return req, diags
 }
 

@@ -3,6 +3,7 @@ package environment
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -72,8 +73,11 @@ func NewResource() resource.Resource {
 			return fmt.Sprintf("Look for it (data \"openclaw_environments\" or GET /v1/environments?name=%s). If it is there, adopt it with `terraform import <address of this resource> %s` instead of applying again, or delete it.", name, name)
 		},
 		Gone: func(env *api.Environment) bool { return env.Status == api.EnvStatusDeleting },
-		FromAPI: func(ctx context.Context, _ *shared.ProviderData, m *resourceModel, env *api.Environment) diag.Diagnostics {
-			return m.fromAPI(ctx, env, true)
+		FromAPI: func(ctx context.Context, pd *shared.ProviderData, m *resourceModel, env *api.Environment) diag.Diagnostics {
+			diags := m.fromAPI(ctx, env, true)
+			readToken(ctx, pd, m, &diags)
+			diags.Append(m.snapshotsFromAPI(env)...)
+			return diags
 		},
 		UpdateAPI: func(ctx context.Context, c *client.Client, plan, state, cfg *resourceModel, diags *diag.Diagnostics) (*api.Operation, error) {
 			var secrets map[string]string
@@ -232,6 +236,16 @@ func (r *Resource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *r
 				MarkdownDescription: desc["gateway_url"],
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
+			"status_message": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: desc["status_message"],
+			},
+			"gateway_token": schema.StringAttribute{
+				Computed:            true,
+				Sensitive:           true,
+				MarkdownDescription: desc["gateway_token"],
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
 			"etag": schema.StringAttribute{
 				Computed:            true,
 				MarkdownDescription: desc["etag"],
@@ -248,6 +262,7 @@ func (r *Resource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *r
 			"timeouts": shared.TimeoutsAttribute(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
 		},
 	}
+	maps.Copy(resp.Schema.Attributes, snapshotAttributes())
 }
 
 // ValidateConfig checks what single-attribute validators cannot: a beta
@@ -285,6 +300,7 @@ func (r *Resource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReques
 	}
 	if req.State.Raw.IsNull() {
 		r.checkRegion(ctx, plan.Region, resp)
+		r.checkRestore(ctx, &plan, resp)
 		return
 	}
 	var state resourceModel
@@ -322,6 +338,7 @@ func (r *Resource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReques
 		// A failed environment is retried: planning an update makes apply
 		// send the configuration again.
 		plan.Status = types.StringUnknown()
+		plan.StatusMessage = types.StringUnknown()
 		plan.PowerState = types.StringUnknown()
 		plan.ETag = types.StringUnknown()
 		plan.UpdatedAt = types.StringUnknown()
@@ -331,9 +348,28 @@ func (r *Resource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReques
 		// Labels and deletion protection are metadata: status and power
 		// state do not move.
 		plan.Status = state.Status
+		plan.StatusMessage = state.StatusMessage
 		plan.PowerState = state.PowerState
+		plan = unchangedAsState(ctx, plan, state, req, resp)
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// unchangedAsState returns state when plan differs from it only in the
+// values the control plane computes on a change (etag, updated_at): Terraform
+// proposes a removed restore_from block as a change, which its plan modifier
+// puts back, leaving nothing to apply.
+func unchangedAsState(ctx context.Context, plan, state resourceModel, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) resourceModel {
+	candidate := plan
+	candidate.ETag, candidate.UpdatedAt = state.ETag, state.UpdatedAt
+	tmp := resp.Plan
+	if d := tmp.Set(ctx, &candidate); d.HasError() {
+		return plan
+	}
+	if tmp.Raw.Equal(req.State.Raw) {
+		return candidate
+	}
+	return plan
 }
 
 // checkRegion rejects unknown or closed regions at plan time, from one
@@ -362,4 +398,20 @@ func (r *Resource) checkRegion(ctx context.Context, region types.String, resp *r
 	}
 	resp.Diagnostics.AddAttributeError(path.Root("region"), "Unknown region",
 		fmt.Sprintf("The control plane has no region %q. Available regions: %s.", region.ValueString(), strings.Join(ids, ", ")))
+}
+
+// readToken fills gateway_token. It never changes, so it is read once
+// (create, import); a key without environments:write leaves it null.
+func readToken(ctx context.Context, pd *shared.ProviderData, m *resourceModel, diags *diag.Diagnostics) {
+	if known(m.GatewayToken) || pd == nil {
+		return
+	}
+	tok, err := pd.Client.GetGatewayToken(ctx, m.ID.ValueString())
+	if err != nil {
+		m.GatewayToken = types.StringNull()
+		diags.AddAttributeWarning(path.Root("gateway_token"), "Gateway token not read",
+			fmt.Sprintf("Could not read the gateway token of environment %s, so gateway_token stays empty: %v. Reading it needs an API key with the environments:write scope.", m.ID.ValueString(), err))
+		return
+	}
+	m.GatewayToken = types.StringValue(tok)
 }

@@ -1,9 +1,11 @@
 package shared
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -57,6 +59,9 @@ type Lifecycle[M any, PM interface {
 	// Removed reports a failed create after which the control plane kept
 	// nothing (so nothing stays in state either). Optional.
 	Removed func(error) bool
+	// CreateTimeout is the family's default create timeout (0:
+	// DefaultCreateTimeout).
+	CreateTimeout time.Duration
 	// AdoptHint says how to find and import the object a failed create may
 	// have made anyway (see AddCreateError). Optional: by default, by name.
 	AdoptHint func(plan PM) string
@@ -87,7 +92,7 @@ func (l *Lifecycle[M, PM, T]) Create(ctx context.Context, req resource.CreateReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, d := plan.TimeoutsValue().Create(ctx, DefaultCreateTimeout)
+	timeout, d := plan.TimeoutsValue().Create(ctx, cmp.Or(l.CreateTimeout, DefaultCreateTimeout))
 	resp.Diagnostics.Append(d...)
 	if resp.Diagnostics.HasError() {
 		return

@@ -212,8 +212,12 @@ func (c *conn) ListResources(ctx context.Context, f store.ListFilter) ([]*store.
 			args = append(args, id)
 		}
 	}
+	order, cmp := "", ">"
+	if f.Descending {
+		order, cmp = " DESC", "<"
+	}
 	if after != "" {
-		where = append(where, "r.id > ?")
+		where = append(where, "r.id "+cmp+" ?")
 		args = append(args, after)
 	}
 	size := pageSize(f.PageSize)
@@ -221,7 +225,7 @@ func (c *conn) ListResources(ctx context.Context, f store.ListFilter) ([]*store.
 	if len(where) > 0 {
 		query += ` WHERE ` + strings.Join(where, " AND ")
 	}
-	query += ` ORDER BY r.id LIMIT ?`
+	query += ` ORDER BY r.id` + order + ` LIMIT ?`
 	args = append(args, size+1)
 
 	q := c.q()

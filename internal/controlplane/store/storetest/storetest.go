@@ -56,6 +56,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"APIKeyRevokeAndMetadata", testAPIKeyRevokeAndMetadata},
 		{"Audit", testAudit},
 		{"Lock", testLock},
+		{"SnapshotsNewestFirst", testSnapshotsNewestFirst},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -1919,6 +1920,41 @@ func testLock(t *testing.T, s store.Store) {
 	must(t, err)
 	if string(got.Spec) != fmt.Sprintf(`{"n":%d}`, workers) {
 		t.Fatalf("counter = %s after %d locked increments", got.Spec, workers)
+	}
+}
+
+// testSnapshotsNewestFirst: snapshots are children of their environment
+// (parent_id), listed newest first across pages, and outlive it: deleting
+// the environment's row leaves them.
+func testSnapshotsNewestFirst(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	env := createResource(t, s, store.KindEnvironment, "", "prod", nil)
+	other := createResource(t, s, store.KindEnvironment, "", "staging", nil)
+	var ids []string
+	for i := range 7 {
+		ids = append(ids, createResource(t, s, store.KindDataSnapshot, env.ID, fmt.Sprintf("snap-%d", i), nil).ID)
+		createResource(t, s, store.KindDataSnapshot, other.ID, fmt.Sprintf("snap-%d", i), nil)
+	}
+	slices.Reverse(ids)
+	var got []string
+	f := store.ListFilter{Kind: store.KindDataSnapshot, ParentID: &env.ID, Descending: true, PageSize: 3}
+	for range 10 {
+		items, next, err := s.ListResources(ctx, f)
+		must(t, err)
+		got = append(got, resourceIDs(items)...)
+		if next == "" {
+			break
+		}
+		f.PageToken = next
+	}
+	if !slices.Equal(got, ids) {
+		t.Fatalf("newest first: got %v, want %v", got, ids)
+	}
+	must(t, s.DeleteResource(ctx, store.KindEnvironment, env.ID))
+	items, _, err := s.ListResources(ctx, store.ListFilter{Kind: store.KindDataSnapshot, ParentID: &env.ID})
+	must(t, err)
+	if len(items) != 7 {
+		t.Fatalf("after deleting the environment, %d of its 7 snapshots remain", len(items))
 	}
 }
 

@@ -1,4 +1,6 @@
-package simulator
+// Capacity is simulated by every driver (there are no GPUs here): a catalog
+// of regional capacity and the GPUs pools hold.
+package driver
 
 import (
 	"fmt"
@@ -57,6 +59,19 @@ func (e *NoCapacityError) Error() string {
 		parts[i] = a.String()
 	}
 	return fmt.Sprintf("no capacity in %s for any choice: %s", e.Region, strings.Join(parts, "; "))
+}
+
+// Choice is one GPU type and capacity type.
+type Choice = api.CapacityChoice
+
+// Placement asks for capacity.
+type Placement struct {
+	Catalog     gpucatalog.Catalog
+	Used        Usage
+	Region      string
+	Choices     []Choice
+	Nodes       int64
+	GPUsPerNode int64
 }
 
 // Allocate walks choices in order and returns the first that has room for

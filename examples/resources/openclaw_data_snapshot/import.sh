@@ -1,0 +1,2 @@
+# Import by snapshot ID
+terraform import openclaw_data_snapshot.before_migration snap_01jd8v6q3r5k2m9x7w4t1y0zaa

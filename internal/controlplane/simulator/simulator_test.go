@@ -1,0 +1,112 @@
+package simulator
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/driver"
+)
+
+// The simulator writes the openclaw.json a real gateway starts with: the
+// same builder as the process driver, whose acceptance tests start real
+// gateways on it. These are the two keys without which it refuses to start.
+func TestProvisionWritesAConfigARealGatewayAccepts(t *testing.T) {
+	s := New(Config{DataDir: t.TempDir()})
+	g := driver.Gateway{ID: "env_1", Name: "prod", Region: "us-east", OpenClawVersion: "2026.9.6", SecretNames: []string{"ANTHROPIC_API_KEY"},
+		ModelProviders: []driver.ModelProvider{{ID: "local-llm", BaseURL: "http://x/v1", API: "openai-completions", Models: []driver.Model{{ID: "llama", ContextWindow: 8192}}}}}
+	if err := s.Provision(context.Background(), g); err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct {
+		Gateway struct {
+			Mode string `json:"mode"`
+			Port int    `json:"port"`
+		} `json:"gateway"`
+		Models struct {
+			Providers map[string]struct {
+				Models []struct {
+					ID   string `json:"id"`
+					Name string `json:"name"`
+				} `json:"models"`
+			} `json:"providers"`
+		} `json:"models"`
+	}
+	b, err := os.ReadFile(filepath.Join(s.StateDir("env_1"), "openclaw.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Gateway.Mode != "local" || cfg.Gateway.Port != GatewayPort {
+		t.Errorf("gateway %+v: want mode local on %d", cfg.Gateway, GatewayPort)
+	}
+	if m := cfg.Models.Providers["local-llm"].Models; len(m) != 1 || m[0].Name != "llama" {
+		t.Errorf("models %+v: every model needs a name", m)
+	}
+	env, _ := os.ReadFile(filepath.Join(s.StateDir("env_1"), ".env"))
+	if !strings.Contains(string(env), "# ANTHROPIC_API_KEY") || strings.Contains(string(env), "=") {
+		t.Errorf(".env names secrets without values: %q", env)
+	}
+}
+
+func TestStartStopHealthAndLogs(t *testing.T) {
+	ctx := context.Background()
+	s := New(Config{DataDir: t.TempDir()})
+	if h, _ := s.Health(ctx, "env_1"); h.Phase != driver.PhaseStopped {
+		t.Fatalf("before start: %s", h.Phase)
+	}
+	_ = s.Start(ctx, driver.Gateway{ID: "env_1"})
+	if h, _ := s.Health(ctx, "env_1"); h.Phase != driver.PhaseReady {
+		t.Fatalf("after start: %s", h.Phase)
+	}
+	_ = s.Stop(ctx, "env_1", time.Second)
+	if h, _ := s.Health(ctx, "env_1"); h.Phase != driver.PhaseStopped {
+		t.Fatalf("after stop: %s", h.Phase)
+	}
+	lines, _ := s.Logs(ctx, "env_1", 10)
+	if len(lines) != 2 || !strings.Contains(lines[0], "started (simulated") || !strings.Contains(lines[1], "stopped (simulated)") {
+		t.Errorf("logs %q", lines)
+	}
+}
+
+func TestFaultLabelsAndDelay(t *testing.T) {
+	s := New(Config{Delay: time.Second})
+	if err := s.Check("update", map[string]string{LabelFail: "create, update"}); !errors.Is(err, ErrInjected) {
+		t.Errorf("update with fail=create,update: %v", err)
+	}
+	if err := s.Check("delete", map[string]string{LabelFail: "create"}); err != nil {
+		t.Errorf("delete with fail=create: %v", err)
+	}
+	if d := s.Delay(map[string]string{LabelDelay: "30s"}); d != 30*time.Second {
+		t.Errorf("delay label: %s", d)
+	}
+	if d := s.Delay(nil); d != time.Second {
+		t.Errorf("default delay: %s", d)
+	}
+}
+
+func TestBackupAndRestore(t *testing.T) {
+	ctx := context.Background()
+	s := New(Config{DataDir: t.TempDir()})
+	_ = s.Provision(ctx, driver.Gateway{ID: "env_1", Name: "prod"})
+	b, err := s.Backup(ctx, "env_1", t.TempDir())
+	if err != nil || b.SizeBytes == 0 || len(b.SHA256) != 64 {
+		t.Fatalf("backup %+v: %v", b, err)
+	}
+	if err := s.Restore(ctx, "env_1", b.Path); err == nil {
+		t.Fatal("restore over an existing state directory accepted")
+	}
+	if err := s.Restore(ctx, "env_2", b.Path); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(s.StateDir("env_2"), "workspace", "AGENTS.md")); err != nil {
+		t.Errorf("restored state: %v", err)
+	}
+}
