@@ -6,6 +6,10 @@
 #     in-process control plane per test
 #   - the store suite against SQLite and against a throwaway PostgreSQL
 #     started here (unless OPENCLAW_TEST_POSTGRES_URL points at one)
+#   - with OPENCLAW_TEST_KUBE=1, the Kubernetes tests against a throwaway
+#     cluster started here with tools/kubernetes.sh (unless
+#     OPENCLAW_TEST_KUBECONFIG points at one); the first start on a machine
+#     builds Kubernetes, several minutes
 #   - a few acceptance tests on the process driver, with real OpenClaw
 #     gateways (installed by tools/openclaw.sh unless OPENCLAW_BIN is set)
 #
@@ -21,8 +25,10 @@ tf=$(command -v terraform || true)
 
 work=$(mktemp -d -t openclaw-test.XXXXXX)
 pgdir="$work/pg"
+kubedir="$work/kube"
 cleanup() {
 	if [ -d "$pgdir" ]; then tools/postgres.sh stop "$pgdir" >/dev/null 2>&1 || true; fi
+	if [ -d "$kubedir/run" ]; then tools/kubernetes.sh stop "$kubedir" >/dev/null 2>&1 || true; fi
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -40,6 +46,14 @@ if [ -z "${OPENCLAW_BIN:-}" ]; then
 	echo "make test: installing (or reusing) OpenClaw for the process-driver tests" >&2
 	OPENCLAW_BIN=$(tools/openclaw.sh | tail -n 1) || fail "could not install openclaw with tools/openclaw.sh (see above); the process-driver acceptance tests need it (or set OPENCLAW_BIN to an installed openclaw)"
 	export OPENCLAW_BIN
+fi
+
+# One cluster for every package's Kubernetes tests; each test works in a
+# namespace of its own.
+if [ "${OPENCLAW_TEST_KUBE:-}" = 1 ] && [ -z "${OPENCLAW_TEST_KUBECONFIG:-}" ]; then
+	echo "make test: starting a throwaway Kubernetes cluster" >&2
+	OPENCLAW_TEST_KUBECONFIG=$(tools/kubernetes.sh start "$kubedir" | tail -n 1) || fail "could not start the Kubernetes cluster (see above); set OPENCLAW_TEST_KUBECONFIG to use an existing one"
+	export OPENCLAW_TEST_KUBECONFIG
 fi
 
 touch "$work/terraformrc"
