@@ -289,6 +289,9 @@ func (cp *ControlPlane) Restart(t *testing.T) {
 	cp.open(t)
 }
 
+// processTests numbers the process-driver tests of this test binary.
+var processTests atomic.Int64
+
 // StartProcess is Start on the process driver: real `openclaw gateway`
 // processes, found through OPENCLAW_BIN (tools/test.sh sets it, after
 // installing openclaw with tools/openclaw.sh) or the install cache. Each
@@ -303,10 +306,13 @@ func StartProcess(t *testing.T) *ControlPlane {
 	if External() {
 		t.Skip("the process driver tests run an in-process control plane (unset OPENCLAW_ENDPOINT)")
 	}
+	// Each test gets its own port range, offset by the process ID, so that
+	// test processes (and tests) never race each other for a gateway port.
+	base := 20000 + (os.Getpid()%40)*500 + int(processTests.Add(1)%10)*50
 	return Start(t, Options{Process: &process.Config{
 		Bin:            os.Getenv("OPENCLAW_BIN"),
-		PortMin:        23000,
-		PortMax:        23999,
+		PortMin:        base,
+		PortMax:        base + 49,
 		StopOnClose:    true,
 		StartTimeout:   6 * time.Minute,
 		MaxRestarts:    2,
