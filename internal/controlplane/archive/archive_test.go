@@ -162,6 +162,7 @@ func TestSQLiteOnlineCopyWhileWriting(t *testing.T) {
 	var wg sync.WaitGroup
 	var writes atomic.Int64
 	wg.Add(1)
+	written := make(chan struct{})
 	go func() {
 		defer wg.Done()
 		for !stop.Load() {
@@ -181,12 +182,16 @@ func TestSQLiteOnlineCopyWhileWriting(t *testing.T) {
 				t.Error(err)
 				return
 			}
-			writes.Add(1)
+			if writes.Add(1) == 5 {
+				close(written)
+			}
 		}
 	}()
 	// Let the writer run so the WAL holds uncheckpointed pages.
-	for writes.Load() < 5 {
-		time.Sleep(time.Millisecond)
+	select {
+	case <-written:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the writer did not commit 5 transactions within 30s")
 	}
 	if _, err := os.Stat(dbPath + "-wal"); err != nil {
 		t.Fatalf("the database should be in WAL mode with a -wal file: %v", err)

@@ -164,19 +164,12 @@ func TestNonSimulatorDriver(t *testing.T) {
 	})
 	t.Run("a failed gateway fails the environment with its message", func(t *testing.T) {
 		drv.events <- driver.Event{GatewayID: env.ID, Phase: driver.PhaseFailed, Message: "the gateway crashed 4 times; last lines: boom"}
-		deadline := time.Now().Add(5 * time.Second)
-		for {
-			e, _ := c.env(t, env.ID)
-			if e.Status == api.EnvStatusFailed {
-				if e.PowerState != api.PowerOff || !strings.Contains(e.StatusMessage, "boom") {
-					t.Errorf("failed environment: power %s, message %q", e.PowerState, e.StatusMessage)
-				}
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("environment is %s, want failed", e.Status)
-			}
-			time.Sleep(20 * time.Millisecond)
+		var e api.Environment
+		if !eventually(5*time.Second, func() bool { e, _ = c.env(t, env.ID); return e.Status == api.EnvStatusFailed }) {
+			t.Fatalf("environment is %s, want failed", e.Status)
+		}
+		if e.PowerState != api.PowerOff || !strings.Contains(e.StatusMessage, "boom") {
+			t.Errorf("failed environment: power %s, message %q", e.PowerState, e.StatusMessage)
 		}
 	})
 	t.Run("the autoscaler endpoint is simulator-only", func(t *testing.T) {

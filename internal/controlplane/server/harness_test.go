@@ -445,3 +445,19 @@ func ptr[T any](v T) *T { return &v }
 func (c *cp) stateDir(id string) string {
 	return simulator.New(simulator.Config{DataDir: c.dataDir}).StateDir(id)
 }
+
+// eventually checks cond until it holds or within has passed, and reports
+// whether it held. It is the one polling wait of these tests, for state the
+// engine reaches asynchronously (operations have waitOp).
+func eventually(within time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(within)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		<-tick.C
+	}
+	return true
+}

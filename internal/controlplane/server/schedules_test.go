@@ -169,24 +169,25 @@ func startTicking(t *testing.T, now string) (*cp, *server.SimClock) {
 // waits for the run's operation.
 func (c *cp) waitRun(t testing.TB, schedID string, runAt time.Time, trigger string) api.ScheduleRun {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	var run *api.ScheduleRun
+	if !eventually(10*time.Second, func() bool {
 		if err := c.app.Server.RunSchedules(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		for _, r := range c.runs(t, schedID) {
 			if r.At.Equal(runAt) && r.Trigger == trigger {
-				if r.OperationID != "" {
-					c.waitSucceeded(t, r.OperationID)
-				}
-				return r
+				run = &r
+				return true
 			}
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no %s run at %s; runs: %+v", trigger, runAt, c.runs(t, schedID))
-		}
-		time.Sleep(20 * time.Millisecond)
+		return false
+	}) {
+		t.Fatalf("no %s run at %s; runs: %+v", trigger, runAt, c.runs(t, schedID))
 	}
+	if run.OperationID != "" {
+		c.waitSucceeded(t, run.OperationID)
+	}
+	return *run
 }
 
 func TestShutdownScheduleLifecycle(t *testing.T) {

@@ -74,19 +74,15 @@ func TestReaperExactlyOnceAcrossReplicas(t *testing.T) {
 		t.Fatalf("the replicas reaped %d snapshots in all, want exactly %d", total.Load(), expiring)
 	}
 	// Exactly one delete operation per expired snapshot, run to the end.
-	items, _, err := appA.Store.ListResources(ctx, store.ListFilter{Kind: store.KindDataSnapshot})
-	if err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(20 * time.Second)
-	for len(items) != 2 {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d snapshots remain, want the 2 that do not expire", len(items))
-		}
-		time.Sleep(50 * time.Millisecond)
+	var items []*store.Resource
+	if !eventually(20*time.Second, func() bool {
+		var err error
 		if items, _, err = appA.Store.ListResources(ctx, store.ListFilter{Kind: store.KindDataSnapshot}); err != nil {
 			t.Fatal(err)
 		}
+		return len(items) == 2
+	}) {
+		t.Fatalf("%d snapshots remain, want the 2 that do not expire", len(items))
 	}
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {

@@ -323,12 +323,8 @@ func TestReaperDeletesExpiredUnlocked(t *testing.T) {
 	if n, _ := c.app.Server.ReapSnapshots(context.Background()); n != 0 {
 		t.Errorf("a second pass reaped %d again", n)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for c.get(t, c.admin, "/v1/snapshots/"+expiring.ID).status != http.StatusNotFound {
-		if time.Now().After(deadline) {
-			t.Fatal("the expired snapshot was not deleted")
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !eventually(5*time.Second, func() bool { return c.get(t, c.admin, "/v1/snapshots/"+expiring.ID).status == http.StatusNotFound }) {
+		t.Fatal("the expired snapshot was not deleted")
 	}
 	for _, id := range []string{locked.ID, keep.ID} {
 		wantStatus(t, c.get(t, c.admin, "/v1/snapshots/"+id), http.StatusOK)
