@@ -6,6 +6,8 @@
 //     written as a real gateway would read them.
 //   - process (internal/controlplane/driver/process): one real `openclaw
 //     gateway` process per running environment on this machine.
+//   - kubernetes (internal/controlplane/driver/kubernetes): a StatefulSet
+//     per environment on a cluster.
 //
 // A driver has two halves: Gateways (one OpenClaw gateway per environment)
 // and GPUNodes (the model servers of GPU pools). GPU nodes are simulated by
@@ -28,7 +30,7 @@ import (
 
 // Driver is one provisioning backend.
 type Driver interface {
-	// Name is the driver's name: "simulator" or "process".
+	// Name is the driver's name: "simulator", "process" or "kubernetes".
 	Name() string
 	Gateways() Gateways
 	GPUNodes() GPUNodes
@@ -123,6 +125,10 @@ var (
 	ErrRunning = errors.New("gateway is still running")
 	// ErrUnknownVersion: the driver cannot run the version asked for.
 	ErrUnknownVersion = errors.New("OpenClaw version not installed")
+	// ErrRejected: the platform refused the gateway's configuration (a
+	// volume its storage class cannot grow); retrying does not help, the
+	// configuration must change.
+	ErrRejected = errors.New("refused by the platform")
 )
 
 // Gateway is what a driver needs to know about one environment's gateway.

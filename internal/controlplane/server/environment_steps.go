@@ -74,6 +74,9 @@ func (s *Server) envTransition(transition, during string) stepFunc {
 				}
 			}
 			if err := s.materialiseEnvironment(ctx, res.ID); err != nil {
+				if errors.Is(err, driver.ErrRejected) {
+					return s.failEnvironment(ctx, res, false, fmt.Sprintf("environment %q cannot be applied: %v", res.Name, err))
+				}
 				return stepOutcome{}, err
 			}
 			// A configuration change does not start a gateway that a
@@ -91,7 +94,7 @@ func (s *Server) envTransition(transition, during string) stepFunc {
 				return s.waitStopped(ctx, op, res)
 			}
 			if err := s.startGateway(ctx, res.ID); err != nil {
-				if errors.Is(err, driver.ErrUnknownVersion) {
+				if errors.Is(err, driver.ErrUnknownVersion) || errors.Is(err, driver.ErrRejected) {
 					return s.failEnvironment(ctx, res, true, fmt.Sprintf("environment %q cannot start: %v", res.Name, err))
 				}
 				return stepOutcome{}, err

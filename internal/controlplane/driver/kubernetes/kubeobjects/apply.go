@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 )
 
@@ -84,17 +85,71 @@ func applyOwned(ctx context.Context, cs kubernetes.Interface, s Spec, owner *Own
 	return nil
 }
 
+// resize asks for the claim to grow with a merge patch, which (unlike an
+// apply) never creates a claim: one that does not exist yet is made from
+// the template at the first start and grown by the next Apply.
 func resize(ctx context.Context, cs kubernetes.Interface, s Spec) error {
 	name := ClaimName(s.EnvironmentID)
-	_, err := cs.CoreV1().PersistentVolumeClaims(s.Namespace).Apply(ctx, ClaimResize(s), applyOptions)
+	size := gigabytes(s.StateVolumeGB)
+	patch := fmt.Sprintf(`{"spec":{"resources":{"requests":{"storage":%q}}}}`, size.String())
+	_, err := cs.CoreV1().PersistentVolumeClaims(s.Namespace).Patch(ctx, name, types.MergePatchType, []byte(patch),
+		metav1.PatchOptions{FieldManager: FieldManager})
 	switch {
-	case err == nil:
+	case err == nil || apierrors.IsNotFound(err):
 		return nil
 	case apierrors.IsForbidden(err) || apierrors.IsInvalid(err):
-		return fmt.Errorf("%w: claim %s/%s to %d GiB: %v", ErrResizeRefused, s.Namespace, name, s.StateVolumeGB, err)
+		return fmt.Errorf("%w: claim %s/%s to %d GiB (its storage class must allow volume expansion): %v", ErrResizeRefused, s.Namespace, name, s.StateVolumeGB, err)
 	default:
 		return fmt.Errorf("resize claim %s/%s: %w", s.Namespace, name, err)
 	}
+}
+
+// ApplyConfig rewrites the ConfigMap of an environment whose StatefulSet
+// exists (owner), keeping its owner reference.
+func ApplyConfig(ctx context.Context, cs kubernetes.Interface, s Spec, owner Owner) error {
+	if _, err := cs.CoreV1().ConfigMaps(s.Namespace).Apply(ctx, ConfigMap(s, &owner), applyOptions); err != nil {
+		return fmt.Errorf("apply ConfigMap %s/%s: %w", s.Namespace, Name(s.EnvironmentID), err)
+	}
+	return nil
+}
+
+// ScaleDown sets the StatefulSet's replicas to zero through its scale
+// subresource, which needs no other field of the spec: the controller
+// deletes the pod (after its grace period, the drain) and keeps the
+// claim. A StatefulSet that does not exist is already stopped.
+func ScaleDown(ctx context.Context, cs kubernetes.Interface, namespace, environmentID string) error {
+	name := Name(environmentID)
+	_, err := cs.AppsV1().StatefulSets(namespace).Patch(ctx, name, types.MergePatchType, []byte(`{"spec":{"replicas":0}}`),
+		metav1.PatchOptions{FieldManager: FieldManager}, "scale")
+	if err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("scale StatefulSet %s/%s to 0: %w", namespace, name, err)
+	}
+	return nil
+}
+
+// Outdated reports whether pod runs an older revision of sts than its
+// current template: with the OnDelete strategy the pod must be deleted for
+// the controller to create one of the new revision. It is false until the
+// controller has seen the latest spec.
+func Outdated(sts *appsv1.StatefulSet, pod *corev1.Pod) bool {
+	if sts.Status.ObservedGeneration < sts.Generation || sts.Status.UpdateRevision == "" {
+		return false
+	}
+	return pod.DeletionTimestamp == nil && pod.Labels[appsv1.ControllerRevisionHashLabelKey] != sts.Status.UpdateRevision
+}
+
+// Roll deletes pod when it is outdated (see Outdated), and reports whether
+// it did. The precondition on its UID never deletes a newer pod of the
+// same name.
+func Roll(ctx context.Context, cs kubernetes.Interface, sts *appsv1.StatefulSet, pod *corev1.Pod) (bool, error) {
+	if !Outdated(sts, pod) {
+		return false, nil
+	}
+	err := cs.CoreV1().Pods(pod.Namespace).Delete(ctx, pod.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &pod.UID}})
+	if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+		return false, fmt.Errorf("delete outdated pod %s/%s: %w", pod.Namespace, pod.Name, err)
+	}
+	return err == nil, nil
 }
 
 // templateGB is the size of the StatefulSet's claim template in GiB.

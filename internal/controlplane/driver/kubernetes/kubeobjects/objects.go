@@ -53,13 +53,18 @@ const (
 	// so a change must roll the pod.
 	annotationRevision = "openclaw.ai/config-revision"
 
-	containerName = "gateway"
 	// ClaimTemplate names the volume claim template; the StatefulSet
 	// controller names the claim ClaimTemplate-<statefulset>-0.
 	ClaimTemplate = "state"
 	configKey     = "openclaw.json"
 	configDir     = "/etc/openclaw"
-	stateDir      = "/home/node/.openclaw"
+	// StateDir is where the claim is mounted (OPENCLAW_STATE_DIR).
+	StateDir = "/home/node/.openclaw"
+	// DrainSeconds is the pod's termination grace period: OpenClaw's
+	// normal drain allows 5 minutes.
+	DrainSeconds = 300
+	// ContainerName is the gateway's container in the pod.
+	ContainerName = "gateway"
 	// TokenKey is the Secret key of the gateway token.
 	TokenKey = "gateway-token"
 	tokenEnv = "OPENCLAW_GATEWAY_TOKEN"
@@ -280,7 +285,7 @@ func Service(s Spec, owner *Owner) *corev1ac.ServiceApplyConfiguration {
 // StatefulSet runs the gateway. claimGB sizes the volume claim template,
 // which Kubernetes never lets change: pass the size the StatefulSet was
 // created with (a larger StateVolumeGB resizes the claim itself, see
-// ClaimResize).
+// Apply).
 func StatefulSet(s Spec, claimGB int64) *appsv1ac.StatefulSetApplyConfiguration {
 	name := Name(s.EnvironmentID)
 	replicas := int32(0)
@@ -293,7 +298,7 @@ func StatefulSet(s Spec, claimGB int64) *appsv1ac.StatefulSetApplyConfiguration 
 
 	env := []*corev1ac.EnvVarApplyConfiguration{
 		corev1ac.EnvVar().WithName("OPENCLAW_CONFIG_PATH").WithValue(configDir + "/" + configKey),
-		corev1ac.EnvVar().WithName("OPENCLAW_STATE_DIR").WithValue(stateDir),
+		corev1ac.EnvVar().WithName("OPENCLAW_STATE_DIR").WithValue(StateDir),
 		secretEnv(tokenEnv, name, TokenKey),
 	}
 	// Sorted, so that the same secrets make the same pod template.
@@ -324,10 +329,12 @@ func StatefulSet(s Spec, claimGB int64) *appsv1ac.StatefulSetApplyConfiguration 
 			WithReplicas(replicas).
 			WithServiceName(name).
 			WithSelector(metav1ac.LabelSelector().WithMatchLabels(s.selector())).
-			// A StatefulSet never runs two pods of one ordinal: a rolling
-			// update deletes the old pod and waits for it to be gone before
-			// it starts the new one, so one volume never has two writers.
-			WithUpdateStrategy(appsv1ac.StatefulSetUpdateStrategy().WithType(appsv1.RollingUpdateStatefulSetStrategyType)).
+			// OnDelete: the driver deletes an outdated pod itself (Roll).
+			// The controller's rolling update would wait forever on a pod
+			// that never gets ready (a crash-looping version), and a
+			// StatefulSet never runs two pods of one ordinal: the new pod
+			// starts once the old one is gone, one writer per volume.
+			WithUpdateStrategy(appsv1ac.StatefulSetUpdateStrategy().WithType(appsv1.OnDeleteStatefulSetStrategyType)).
 			// Stopping keeps the claim; deleting the StatefulSet deletes it,
 			// after the pod that uses it is gone.
 			WithPersistentVolumeClaimRetentionPolicy(appsv1ac.StatefulSetPersistentVolumeClaimRetentionPolicy().
@@ -338,6 +345,8 @@ func StatefulSet(s Spec, claimGB int64) *appsv1ac.StatefulSetApplyConfiguration 
 				WithLabels(s.labels()).
 				WithAnnotations(map[string]string{annotationRevision: s.revision()}).
 				WithSpec(corev1ac.PodSpec().
+					// OpenClaw's normal drain allowance.
+					WithTerminationGracePeriodSeconds(DrainSeconds).
 					// The gateway needs no Kubernetes API access.
 					WithAutomountServiceAccountToken(false).
 					WithEnableServiceLinks(false).
@@ -345,7 +354,7 @@ func StatefulSet(s Spec, claimGB int64) *appsv1ac.StatefulSetApplyConfiguration 
 						WithRunAsNonRoot(true).WithRunAsUser(nodeUID).WithRunAsGroup(nodeUID).WithFSGroup(nodeUID).
 						WithSeccompProfile(corev1ac.SeccompProfile().WithType(corev1.SeccompProfileTypeRuntimeDefault))).
 					WithContainers(corev1ac.Container().
-						WithName(containerName).
+						WithName(ContainerName).
 						WithImage(s.image()).
 						WithPorts(corev1ac.ContainerPort().WithName("gateway").WithContainerPort(GatewayPort).WithProtocol(corev1.ProtocolTCP)).
 						WithEnv(env...).
@@ -360,7 +369,7 @@ func StatefulSet(s Spec, claimGB int64) *appsv1ac.StatefulSetApplyConfiguration 
 							WithAllowPrivilegeEscalation(false).
 							WithCapabilities(corev1ac.Capabilities().WithDrop("ALL"))).
 						WithVolumeMounts(
-							corev1ac.VolumeMount().WithName(ClaimTemplate).WithMountPath(stateDir),
+							corev1ac.VolumeMount().WithName(ClaimTemplate).WithMountPath(StateDir),
 							corev1ac.VolumeMount().WithName("config").WithMountPath(configDir).WithReadOnly(true),
 						)).
 					WithVolumes(corev1ac.Volume().WithName("config").
@@ -370,14 +379,6 @@ func StatefulSet(s Spec, claimGB int64) *appsv1ac.StatefulSetApplyConfiguration 
 func secretEnv(env, secret, key string) *corev1ac.EnvVarApplyConfiguration {
 	return corev1ac.EnvVar().WithName(env).WithValueFrom(corev1ac.EnvVarSource().
 		WithSecretKeyRef(corev1ac.SecretKeySelector().WithName(secret).WithKey(key)))
-}
-
-// ClaimResize asks for the environment's claim to grow to StateVolumeGB.
-func ClaimResize(s Spec) *corev1ac.PersistentVolumeClaimApplyConfiguration {
-	return corev1ac.PersistentVolumeClaim(ClaimName(s.EnvironmentID), s.Namespace).
-		WithSpec(corev1ac.PersistentVolumeClaimSpec().
-			WithResources(corev1ac.VolumeResourceRequirements().
-				WithRequests(corev1.ResourceList{corev1.ResourceStorage: gigabytes(s.StateVolumeGB)})))
 }
 
 // gigabytes is n GiB, the unit volumes are sized in on Kubernetes.
