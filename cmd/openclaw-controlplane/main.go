@@ -4,8 +4,8 @@
 //	                            [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]]
 //
 // Provisioning is done by a driver: --driver simulator (default: nothing
-// runs) or --driver process (real `openclaw gateway` processes; see
-// docs/guides/drivers.md).
+// runs), --driver process (real `openclaw gateway` processes) or --driver
+// kubernetes (a StatefulSet per environment; see docs/guides/drivers.md).
 package main
 
 import (
@@ -25,6 +25,8 @@ import (
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/certs"
+	kubedriver "github.com/openclaw/terraform-provider-openclaw/internal/controlplane/driver/kubernetes"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/driver/kubernetes/kubeobjects"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/driver/process"
 )
 
@@ -79,7 +81,11 @@ func serve(args []string, stderr io.Writer) error {
 	listen := fs.String("listen", env("OPENCLAW_LISTEN", "127.0.0.1:8080"), "address to listen on (env OPENCLAW_LISTEN)")
 	dataDir := fs.String("data-dir", env("OPENCLAW_DATA_DIR", "./data"), "data directory: SQLite database, encryption key file, gateway state directories (env OPENCLAW_DATA_DIR)")
 	database := fs.String("database", env("OPENCLAW_DATABASE_URL", ""), "SQLite file path or postgres:// URL; default <data-dir>/controlplane.db (env OPENCLAW_DATABASE_URL)")
-	driverName := fs.String("driver", env("OPENCLAW_DRIVER", "simulator"), "provisioning driver: simulator (nothing runs) or process (real openclaw gateway processes) (env OPENCLAW_DRIVER)")
+	driverName := fs.String("driver", env("OPENCLAW_DRIVER", "simulator"), "provisioning driver: simulator (nothing runs), process (real openclaw gateway processes) or kubernetes (a StatefulSet per environment) (env OPENCLAW_DRIVER)")
+	kubeconfig := fs.String("kubeconfig", env("KUBECONFIG", ""), "kubernetes driver: kubeconfig file; default in-cluster credentials (env KUBECONFIG)")
+	kubeNamespace := fs.String("kube-namespace", env("OPENCLAW_KUBE_NAMESPACE", kubedriver.DefaultNamespace), "kubernetes driver: namespace of the environments' objects (env OPENCLAW_KUBE_NAMESPACE)")
+	kubeImage := fs.String("kube-image", env("OPENCLAW_KUBE_IMAGE", kubeobjects.DefaultImageRepository), "kubernetes driver: gateway image repository; the tag is the OpenClaw version (env OPENCLAW_KUBE_IMAGE)")
+	kubeStorageClass := fs.String("kube-storage-class", env("OPENCLAW_KUBE_STORAGE_CLASS", ""), "kubernetes driver: storage class of the state volumes; default the cluster's default class (env OPENCLAW_KUBE_STORAGE_CLASS)")
 	openclawBin := fs.String("openclaw-bin", env("OPENCLAW_BIN", ""), "process driver: the openclaw executable; default the installs of tools/openclaw.sh, else PATH (env OPENCLAW_BIN)")
 	gatewayPorts := fs.String("gateway-ports", env("OPENCLAW_GATEWAY_PORTS", "18800-18999"), "process driver: port range of gateways and simulated GPU nodes (env OPENCLAW_GATEWAY_PORTS)")
 	gatewayBind := fs.String("gateway-bind", env("OPENCLAW_GATEWAY_BIND", "loopback"), "process driver: gateway bind mode, loopback or lan (env OPENCLAW_GATEWAY_BIND)")
@@ -149,6 +155,10 @@ func serve(args []string, stderr io.Writer) error {
 		Process: process.Config{
 			Bin: *openclawBin, PortMin: portMin, PortMax: portMax, Bind: *gatewayBind,
 			StopOnClose: *stopGateways, Logger: logger,
+		},
+		Kubernetes: kubedriver.Config{
+			Kubeconfig: *kubeconfig, Namespace: *kubeNamespace, ImageRepository: *kubeImage,
+			StorageClass: *kubeStorageClass, Logger: logger,
 		},
 	})
 	if err != nil {

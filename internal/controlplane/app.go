@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/driver"
+	kubedriver "github.com/openclaw/terraform-provider-openclaw/internal/controlplane/driver/kubernetes"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/driver/process"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/secrets"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/server"
@@ -160,7 +161,7 @@ func (a *App) Close() error {
 
 // DriverOptions choose and tune a provisioning driver.
 type DriverOptions struct {
-	// Name is "simulator" (default) or "process".
+	// Name is "simulator" (default), "process" or "kubernetes".
 	Name    string
 	DataDir string
 	// Simulator.
@@ -168,6 +169,8 @@ type DriverOptions struct {
 	SimFailRate float64
 	// Process driver; see process.Config.
 	Process process.Config
+	// Kubernetes driver; see kubernetes.Config.
+	Kubernetes kubedriver.Config
 }
 
 // NewDriver builds the driver named in o.
@@ -179,6 +182,10 @@ func NewDriver(o DriverOptions) (driver.Driver, error) {
 		cfg := o.Process
 		cfg.DataDir = o.DataDir
 		return process.New(cfg)
+	case "kubernetes":
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		return kubedriver.New(ctx, o.Kubernetes)
 	}
-	return nil, fmt.Errorf("unknown driver %q: use simulator or process", o.Name)
+	return nil, fmt.Errorf("unknown driver %q: use simulator, process or kubernetes", o.Name)
 }
