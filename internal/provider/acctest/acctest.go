@@ -33,6 +33,7 @@ import (
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/certs"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/driver"
+	kubedriver "github.com/openclaw/terraform-provider-openclaw/internal/controlplane/driver/kubernetes"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/driver/process"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/keys"
 	"github.com/openclaw/terraform-provider-openclaw/internal/provider"
@@ -151,6 +152,9 @@ type Options struct {
 	// Process runs real OpenClaw gateways (the process driver) instead of
 	// the simulator; see StartProcess.
 	Process *process.Config
+	// Kubernetes runs gateways as StatefulSets on the test cluster (the
+	// Kubernetes driver); see StartKubernetes.
+	Kubernetes *kubedriver.Config
 	// TLS, when set, serves HTTPS from these files, re-read at every
 	// handshake (tests rotate them).
 	TLS *TLS
@@ -240,6 +244,13 @@ func (cp *ControlPlane) open(t *testing.T) {
 		}
 		drv = d
 	}
+	if o.Kubernetes != nil {
+		d, err := kubedriver.New(context.Background(), *o.Kubernetes)
+		if err != nil {
+			t.Fatalf("kubernetes driver: %v", err)
+		}
+		drv = d
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	app, err := controlplane.Open(ctx, controlplane.Options{
 		DataDir:      cp.DataDir,
@@ -276,7 +287,8 @@ func (cp *ControlPlane) close(t *testing.T) {
 // Restart replaces the in-process control plane by a new one on the same
 // data directory and database, at the same endpoint. The old one stops
 // without stopping its gateways, as a control plane killed with kill -9
-// leaves them: the new one must adopt them.
+// leaves them: the new one must adopt them (the Kubernetes driver's
+// gateways run on the cluster anyway; its new informers list them).
 func (cp *ControlPlane) Restart(t *testing.T) {
 	t.Helper()
 	cp.RequireInProcess(t)

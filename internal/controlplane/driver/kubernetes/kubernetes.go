@@ -401,6 +401,13 @@ func (d *Driver) health(id string) driver.Health {
 			pod = p
 		}
 	}
+	d.mu.Lock()
+	want := d.applied[id]
+	d.mu.Unlock()
+	if sts.Generation < want {
+		// The cache has not seen our last Start yet.
+		return driver.Health{Phase: driver.PhaseStarting, Message: "waiting for the StatefulSet's update to be observed"}
+	}
 	replicas := int32(1)
 	if sts.Spec.Replicas != nil {
 		replicas = *sts.Spec.Replicas
@@ -411,10 +418,7 @@ func (d *Driver) health(id string) driver.Health {
 		}
 		return driver.Health{Phase: driver.PhaseStopping, Message: fmt.Sprintf("pod %s is terminating (grace period %ds)", pod.Name, kubeobjects.DrainSeconds)}
 	}
-	d.mu.Lock()
-	want := d.applied[id]
-	d.mu.Unlock()
-	if sts.Generation < want || sts.Status.ObservedGeneration < sts.Generation {
+	if sts.Status.ObservedGeneration < sts.Generation {
 		return driver.Health{Phase: driver.PhaseStarting, Message: "waiting for the StatefulSet controller to see the new template"}
 	}
 	if pod == nil {
