@@ -6,10 +6,11 @@
 #     in-process control plane per test
 #   - the store suite against SQLite and against a throwaway PostgreSQL
 #     started here (unless OPENCLAW_TEST_POSTGRES_URL points at one)
-#   - with OPENCLAW_TEST_KUBE=1, the Kubernetes tests against a throwaway
-#     cluster started here with tools/kubernetes.sh (unless
-#     OPENCLAW_TEST_KUBECONFIG points at one); the first start on a machine
-#     builds Kubernetes, several minutes
+#   - the Kubernetes tests (driver, object builders, acceptance on the
+#     Kubernetes driver) against a throwaway cluster started here with
+#     tools/kubernetes.sh (unless OPENCLAW_TEST_KUBECONFIG points at one);
+#     the first start on a machine builds Kubernetes from the Go module
+#     proxy into a cache, several minutes. OPENCLAW_TEST_KUBE=0 skips them.
 #   - a few acceptance tests on the process driver, with real OpenClaw
 #     gateways (installed by tools/openclaw.sh unless OPENCLAW_BIN is set)
 #
@@ -50,9 +51,12 @@ fi
 
 # One cluster for every package's Kubernetes tests; each test works in a
 # namespace of its own.
-if [ "${OPENCLAW_TEST_KUBE:-}" = 1 ] && [ -z "${OPENCLAW_TEST_KUBECONFIG:-}" ]; then
-	echo "make test: starting a throwaway Kubernetes cluster" >&2
-	OPENCLAW_TEST_KUBECONFIG=$(tools/kubernetes.sh start "$kubedir" | tail -n 1) || fail "could not start the Kubernetes cluster (see above); set OPENCLAW_TEST_KUBECONFIG to use an existing one"
+if [ "${OPENCLAW_TEST_KUBE:-1}" = 0 ]; then
+	echo "make test: OPENCLAW_TEST_KUBE=0: skipping the Kubernetes tests" >&2
+	unset OPENCLAW_TEST_KUBECONFIG
+elif [ -z "${OPENCLAW_TEST_KUBECONFIG:-}" ]; then
+	echo "make test: starting a throwaway Kubernetes cluster (OPENCLAW_TEST_KUBE=0 skips its tests)" >&2
+	OPENCLAW_TEST_KUBECONFIG=$(tools/kubernetes.sh start "$kubedir" | tail -n 1) || fail "could not start the Kubernetes cluster (see above); set OPENCLAW_TEST_KUBECONFIG to use an existing one, or OPENCLAW_TEST_KUBE=0 to skip the Kubernetes tests"
 	export OPENCLAW_TEST_KUBECONFIG
 fi
 

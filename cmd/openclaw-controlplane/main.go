@@ -164,6 +164,9 @@ func serve(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if kd, ok := drv.(*kubedriver.Driver); ok {
+		logger.Info("kubernetes driver: a StatefulSet per environment", "namespace", kd.Namespace(), "image", *kubeImage, "storage_class", *kubeStorageClass)
+	}
 	if vs := drv.Gateways().Versions(); vs != nil {
 		logger.Info("process driver: real OpenClaw gateways", "installed_versions", strings.Join(vs, ", "), "gateway_ports", *gatewayPorts, "bind", *gatewayBind)
 	}

@@ -141,6 +141,8 @@ func TestServeFlagErrors(t *testing.T) {
 		{[]string{"--tls-client-ca", "ca.pem"}, "--tls-client-ca (OPENCLAW_TLS_CLIENT_CA) needs TLS"},
 		{[]string{"--shutdown-timeout", "soon"}, "--shutdown-timeout"},
 		{[]string{"--tls-cert", "/nonexistent.crt", "--tls-key", "/nonexistent.key"}, "no such file"},
+		{[]string{"--driver", "kubernetes", "--kubeconfig", "/nonexistent/kubeconfig"}, "kubernetes driver: load kubeconfig /nonexistent/kubeconfig"},
+		{[]string{"--driver", "kubrenetes"}, "use simulator, process or kubernetes"},
 	} {
 		err := run(append([]string{"serve", "--data-dir", t.TempDir()}, c.args...), &syncBuffer{})
 		if err == nil || !strings.Contains(err.Error(), c.want) {
