@@ -6,7 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/scheme"
 
 	kubedriver "github.com/openclaw/terraform-provider-openclaw/internal/controlplane/driver/kubernetes"
@@ -59,6 +62,48 @@ func TestShippedRoleIsExact(t *testing.T) {
 		if _, ok := want[key]; !ok {
 			t.Errorf("%s: granted by the Role, never used by the driver", key)
 		}
+	}
+}
+
+// examples/kubernetes/controlplane.yaml is valid, runs the Kubernetes
+// driver as the ServiceAccount of rbac.yaml, in its namespace.
+func TestControlPlaneExample(t *testing.T) {
+	objects := func(file string) []runtime.Object {
+		data, err := os.ReadFile("../../../../examples/kubernetes/" + file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []runtime.Object
+		for _, doc := range strings.Split(string(data), "\n---\n") {
+			obj, _, err := scheme.Codecs.UniversalDeserializer().Decode([]byte(doc), nil, nil)
+			if err != nil {
+				t.Fatalf("%s: decode %q: %v", file, doc, err)
+			}
+			out = append(out, obj)
+		}
+		return out
+	}
+	var account *corev1.ServiceAccount
+	for _, obj := range objects("rbac.yaml") {
+		if sa, ok := obj.(*corev1.ServiceAccount); ok {
+			account = sa
+		}
+	}
+	var dep *appsv1.Deployment
+	for _, obj := range objects("controlplane.yaml") {
+		if d, ok := obj.(*appsv1.Deployment); ok {
+			dep = d
+		}
+	}
+	if account == nil || dep == nil {
+		t.Fatal("rbac.yaml needs a ServiceAccount and controlplane.yaml a Deployment")
+	}
+	spec := dep.Spec.Template.Spec
+	if spec.ServiceAccountName != account.Name || dep.Namespace != account.Namespace {
+		t.Errorf("the Deployment runs as %s/%s, rbac.yaml grants %s/%s", dep.Namespace, spec.ServiceAccountName, account.Namespace, account.Name)
+	}
+	if args := spec.Containers[0].Args; !slices.Contains(args, "--driver=kubernetes") {
+		t.Errorf("args %v do not choose the Kubernetes driver", args)
 	}
 }
 
