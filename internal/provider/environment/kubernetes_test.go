@@ -79,7 +79,9 @@ func kubeNothingLeft(t *testing.T, k *acctest.Kube) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	ours := func(o *metav1.ListOptions) { o.LabelSelector = "app.kubernetes.io/managed-by=" + kubeobjects.FieldManager }
+	ours := func(o *metav1.ListOptions) {
+		o.LabelSelector = "app.kubernetes.io/managed-by=" + kubeobjects.FieldManager
+	}
 	core := k.Client.CoreV1().RESTClient()
 	kubetest.UntilEmpty[*appsv1.StatefulSet](t, ctx, "the StatefulSets to be gone", kubetest.ListWatch(k.Client.AppsV1().RESTClient(), "statefulsets", k.Namespace, ours))
 	kubetest.UntilEmpty[*corev1.Pod](t, ctx, "the pods to be gone", kubetest.ListWatch(core, "pods", k.Namespace, ours))

@@ -501,9 +501,13 @@ func TestRestartConverges(t *testing.T) {
 	pod := onlyPod(t, admin, ns)
 	sts := statefulSet(t, admin, ns)
 	for _, get := range []func() (metav1.Object, error){
-		func() (metav1.Object, error) { return admin.CoreV1().ConfigMaps(ns).Get(c, sts.Name, metav1.GetOptions{}) },
+		func() (metav1.Object, error) {
+			return admin.CoreV1().ConfigMaps(ns).Get(c, sts.Name, metav1.GetOptions{})
+		},
 		func() (metav1.Object, error) { return admin.CoreV1().Secrets(ns).Get(c, sts.Name, metav1.GetOptions{}) },
-		func() (metav1.Object, error) { return admin.CoreV1().Services(ns).Get(c, sts.Name, metav1.GetOptions{}) },
+		func() (metav1.Object, error) {
+			return admin.CoreV1().Services(ns).Get(c, sts.Name, metav1.GetOptions{})
+		},
 	} {
 		obj, err := get()
 		if err != nil {
