@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -28,6 +29,8 @@ type nonSimDriver struct {
 	started    map[string]driver.Gateway
 	logLines   []string
 	healthSeen int
+	// rejectStart, when set, is what Start returns.
+	rejectStart error
 }
 
 func newNonSimDriver(dir string) *nonSimDriver {
@@ -54,7 +57,11 @@ func (d *nonSimDriver) Delete(ctx context.Context, id string) error {
 func (d *nonSimDriver) Start(ctx context.Context, g driver.Gateway) error {
 	d.mu.Lock()
 	d.started[g.ID] = g
+	reject := d.rejectStart
 	d.mu.Unlock()
+	if reject != nil {
+		return reject
+	}
 	return d.Simulator.Start(ctx, g)
 }
 
@@ -170,6 +177,26 @@ func TestNonSimulatorDriver(t *testing.T) {
 		}
 		if e.PowerState != api.PowerOff || !strings.Contains(e.StatusMessage, "boom") {
 			t.Errorf("failed environment: power %s, message %q", e.PowerState, e.StatusMessage)
+		}
+	})
+	t.Run("a configuration the platform rejects fails at once with the driver's reason", func(t *testing.T) {
+		e := c.createRunning(t, api.EnvironmentCreate{Name: uniqueName("rej"), Region: "us-east"})
+		drv.mu.Lock()
+		drv.rejectStart = fmt.Errorf("%w: claim state-oc-x-0 to 50 GiB (its storage class must allow volume expansion)", driver.ErrRejected)
+		drv.mu.Unlock()
+		defer func() {
+			drv.mu.Lock()
+			drv.rejectStart = nil
+			drv.mu.Unlock()
+		}()
+		r := patch(t, c, e.ID, map[string]any{"state_volume_gb": 50}, "")
+		wantStatus(t, r, http.StatusAccepted)
+		op := c.waitOp(t, decode[api.Operation](t, r).ID, 5*time.Second, done)
+		if op.Status != api.OperationFailed || op.Error == nil || !strings.Contains(op.Error.Detail, "must allow volume expansion") {
+			t.Fatalf("operation %s: %+v; want failed with the driver's reason", op.Status, op.Error)
+		}
+		if got, _ := c.env(t, e.ID); got.Status != api.EnvStatusFailed || !strings.Contains(got.StatusMessage, "50 GiB") {
+			t.Errorf("environment %s (%q), want failed with the reason", got.Status, got.StatusMessage)
 		}
 	})
 	t.Run("the autoscaler endpoint is simulator-only", func(t *testing.T) {
