@@ -108,6 +108,12 @@ func TestApplyShapes(t *testing.T) {
 	if claim.Spec.StorageClassName == nil || *claim.Spec.StorageClassName != "fast-ssd" {
 		t.Errorf("claim storage class = %v, want fast-ssd", claim.Spec.StorageClassName)
 	}
+	if st := sts.Spec.UpdateStrategy.Type; st != appsv1.OnDeleteStatefulSetStrategyType {
+		t.Errorf("update strategy = %s, want OnDelete (the driver replaces the pod)", st)
+	}
+	if g := pod.TerminationGracePeriodSeconds; g == nil || *g != kubeobjects.DrainSeconds {
+		t.Errorf("termination grace period = %v, want OpenClaw's drain (%ds)", g, kubeobjects.DrainSeconds)
+	}
 	if p := sts.Spec.PersistentVolumeClaimRetentionPolicy; p == nil || p.WhenScaled != appsv1.RetainPersistentVolumeClaimRetentionPolicyType || p.WhenDeleted != appsv1.DeletePersistentVolumeClaimRetentionPolicyType {
 		t.Errorf("claim retention = %+v, want kept when scaled, deleted with the StatefulSet", p)
 	}
