@@ -19,7 +19,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/utils/ptr"
@@ -68,43 +67,7 @@ func newDriver(t *testing.T, cfg *rest.Config, ns, class string) *kubedriver.Dri
 // exactly the shipped Role.
 func asControlPlane(t *testing.T, admin kubernetes.Interface, ns string, edit func(*rbacv1.Role)) *rest.Config {
 	t.Helper()
-	c := testCtx(t)
-	data, err := os.ReadFile("../../../../examples/kubernetes/rbac.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var account string
-	for _, doc := range strings.Split(string(data), "\n---\n") {
-		obj, _, err := scheme.Codecs.UniversalDeserializer().Decode([]byte(doc), nil, nil)
-		if err != nil {
-			t.Fatalf("decode %q: %v", doc, err)
-		}
-		switch o := obj.(type) {
-		case *corev1.ServiceAccount:
-			o.Namespace, account = ns, o.Name
-			_, err = admin.CoreV1().ServiceAccounts(ns).Create(c, o, metav1.CreateOptions{})
-		case *rbacv1.Role:
-			o.Namespace = ns
-			if edit != nil {
-				edit(o)
-			}
-			_, err = admin.RbacV1().Roles(ns).Create(c, o, metav1.CreateOptions{})
-		case *rbacv1.RoleBinding:
-			o.Namespace = ns
-			for i := range o.Subjects {
-				o.Subjects[i].Namespace = ns
-			}
-			_, err = admin.RbacV1().RoleBindings(ns).Create(c, o, metav1.CreateOptions{})
-		default:
-			t.Fatalf("unexpected %T in rbac.yaml", obj)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	cfg := kubetest.Config(t)
-	cfg.Impersonate = rest.ImpersonationConfig{UserName: "system:serviceaccount:" + ns + ":" + account}
-	return cfg
+	return kubetest.AsServiceAccount(t, admin, ns, "../../../../examples/kubernetes/rbac.yaml", edit)
 }
 
 // volume pre-creates a PersistentVolume of class for the environment's
@@ -383,20 +346,28 @@ func TestLifecycle(t *testing.T) {
 	}
 }
 
-// A static volume (no class that allows expansion) cannot grow: the error
-// says so and is ErrRejected, which fails the environment at once.
-func TestGrowRefused(t *testing.T) {
+// readyGateway starts the environment's gateway, as the cluster admin, in a
+// namespace of its own on a static volume, and waits until it is ready.
+func readyGateway(t *testing.T) (kubernetes.Interface, string, *kubedriver.Driver, driver.Gateway) {
+	t.Helper()
 	admin := kubetest.Client(t)
 	ns := kubetest.Namespace(t, admin)
 	class := "static-" + ns
 	volume(t, admin, ns, class, false)
 	d := newDriver(t, kubetest.Config(t), ns, class)
-	c := testCtx(t)
 	g := gateway("2026.9.6")
-	if err := d.Start(c, g); err != nil {
+	if err := d.Start(testCtx(t), g); err != nil {
 		t.Fatal(err)
 	}
 	waitPhase(t, d, driver.PhaseReady)
+	return admin, ns, d, g
+}
+
+// A static volume (no class that allows expansion) cannot grow: the error
+// says so and is ErrRejected, which fails the environment at once.
+func TestGrowRefused(t *testing.T) {
+	admin, ns, d, g := readyGateway(t)
+	c := testCtx(t)
 	kubetest.Until(t, c, "the claim to bind", kubetest.ListWatch(admin.CoreV1().RESTClient(), "persistentvolumeclaims", ns, nil),
 		func(p *corev1.PersistentVolumeClaim) bool { return p.Status.Phase == corev1.ClaimBound })
 	g.StateVolumeGB = 5
@@ -412,16 +383,8 @@ func TestGrowRefused(t *testing.T) {
 // termination's message. The informer sees it; the driver reports it as an
 // event and Health says failed, with the message.
 func TestCrashLoopFails(t *testing.T) {
-	admin := kubetest.Client(t)
-	ns := kubetest.Namespace(t, admin)
-	class := "static-" + ns
-	volume(t, admin, ns, class, false)
-	d := newDriver(t, kubetest.Config(t), ns, class)
+	admin, ns, d, _ := readyGateway(t)
 	c := testCtx(t)
-	if err := d.Start(c, gateway("2026.9.6")); err != nil {
-		t.Fatal(err)
-	}
-	waitPhase(t, d, driver.PhaseReady)
 
 	pod := onlyPod(t, admin, ns)
 	const why = "Invalid config at /etc/openclaw/openclaw.json: gateway.mode: expected string"

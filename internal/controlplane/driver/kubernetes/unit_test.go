@@ -1,7 +1,6 @@
 package kubernetes_test
 
 import (
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -10,25 +9,17 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/client-go/kubernetes/scheme"
 
 	kubedriver "github.com/openclaw/terraform-provider-openclaw/internal/controlplane/driver/kubernetes"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/driver/kubernetes/kubetest"
 )
 
 // The Role shipped in examples/kubernetes/rbac.yaml grants exactly the
 // verbs the driver uses (kubedriver.Permissions, which New checks): no
 // fewer, or the driver fails, and no more.
 func TestShippedRoleIsExact(t *testing.T) {
-	data, err := os.ReadFile("../../../../examples/kubernetes/rbac.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var role *rbacv1.Role
-	for _, doc := range strings.Split(string(data), "\n---\n") {
-		obj, _, err := scheme.Codecs.UniversalDeserializer().Decode([]byte(doc), nil, nil)
-		if err != nil {
-			t.Fatalf("decode %q: %v", doc, err)
-		}
+	for _, obj := range kubetest.Decode(t, "../../../../examples/kubernetes/rbac.yaml") {
 		if r, ok := obj.(*rbacv1.Role); ok {
 			role = r
 		}
@@ -68,21 +59,7 @@ func TestShippedRoleIsExact(t *testing.T) {
 // examples/kubernetes/controlplane.yaml is valid, runs the Kubernetes
 // driver as the ServiceAccount of rbac.yaml, in its namespace.
 func TestControlPlaneExample(t *testing.T) {
-	objects := func(file string) []runtime.Object {
-		data, err := os.ReadFile("../../../../examples/kubernetes/" + file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out []runtime.Object
-		for _, doc := range strings.Split(string(data), "\n---\n") {
-			obj, _, err := scheme.Codecs.UniversalDeserializer().Decode([]byte(doc), nil, nil)
-			if err != nil {
-				t.Fatalf("%s: decode %q: %v", file, doc, err)
-			}
-			out = append(out, obj)
-		}
-		return out
-	}
+	objects := func(file string) []runtime.Object { return kubetest.Decode(t, "../../../../examples/kubernetes/"+file) }
 	var account *corev1.ServiceAccount
 	for _, obj := range objects("rbac.yaml") {
 		if sa, ok := obj.(*corev1.ServiceAccount); ok {

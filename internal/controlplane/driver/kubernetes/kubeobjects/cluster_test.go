@@ -12,15 +12,12 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/kubernetes/scheme"
-	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/utils/ptr"
 
@@ -529,39 +526,7 @@ func TestShippedRoleIsEnough(t *testing.T) {
 	admin := kubetest.Client(t)
 	ns := kubetest.Namespace(t, admin)
 	c := ctx(t)
-	data, err := os.ReadFile("../../../../../examples/kubernetes/rbac.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var account string
-	for _, doc := range strings.Split(string(data), "\n---\n") {
-		obj, _, err := scheme.Codecs.UniversalDeserializer().Decode([]byte(doc), nil, nil)
-		if err != nil {
-			t.Fatalf("decode %q: %v", doc, err)
-		}
-		switch o := obj.(type) {
-		case *corev1.ServiceAccount:
-			o.Namespace = ns
-			account = o.Name
-			_, err = admin.CoreV1().ServiceAccounts(ns).Create(c, o, metav1.CreateOptions{})
-		case *rbacv1.Role:
-			o.Namespace = ns
-			_, err = admin.RbacV1().Roles(ns).Create(c, o, metav1.CreateOptions{})
-		case *rbacv1.RoleBinding:
-			o.Namespace = ns
-			for i := range o.Subjects {
-				o.Subjects[i].Namespace = ns
-			}
-			_, err = admin.RbacV1().RoleBindings(ns).Create(c, o, metav1.CreateOptions{})
-		default:
-			t.Fatalf("unexpected %T in rbac.yaml", obj)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	cfg := kubetest.Config(t)
-	cfg.Impersonate = rest.ImpersonationConfig{UserName: "system:serviceaccount:" + ns + ":" + account}
+	cfg := kubetest.AsServiceAccount(t, admin, ns, "../../../../../examples/kubernetes/rbac.yaml", nil)
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -33,11 +33,13 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/clientcmd"
@@ -265,4 +267,64 @@ func UntilEmpty[T runtime.Object](t testing.TB, ctx context.Context, what string
 			t.Fatalf("waiting for %s: still there: %v", what, left)
 		}
 	}
+}
+
+// Decode reads the YAML documents of file (separated by "---" lines) as
+// typed objects.
+func Decode(t testing.TB, file string) []runtime.Object {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []runtime.Object
+	for _, doc := range strings.Split(string(data), "\n---\n") {
+		obj, _, err := scheme.Codecs.UniversalDeserializer().Decode([]byte(doc), nil, nil)
+		if err != nil {
+			t.Fatalf("%s: decode %q: %v", file, doc, err)
+		}
+		out = append(out, obj)
+	}
+	return out
+}
+
+// AsServiceAccount creates the ServiceAccount, Role and RoleBinding of the
+// RBAC file (examples/kubernetes/rbac.yaml) in namespace ns, edit changing
+// the Role first when not nil, and returns a client configuration of the
+// test cluster that impersonates that ServiceAccount.
+func AsServiceAccount(t testing.TB, admin kubernetes.Interface, ns, file string, edit func(*rbacv1.Role)) *rest.Config {
+	t.Helper()
+	c := context.Background()
+	var account string
+	for _, obj := range Decode(t, file) {
+		var err error
+		switch o := obj.(type) {
+		case *corev1.ServiceAccount:
+			o.Namespace, account = ns, o.Name
+			_, err = admin.CoreV1().ServiceAccounts(ns).Create(c, o, metav1.CreateOptions{})
+		case *rbacv1.Role:
+			o.Namespace = ns
+			if edit != nil {
+				edit(o)
+			}
+			_, err = admin.RbacV1().Roles(ns).Create(c, o, metav1.CreateOptions{})
+		case *rbacv1.RoleBinding:
+			o.Namespace = ns
+			for i := range o.Subjects {
+				o.Subjects[i].Namespace = ns
+			}
+			_, err = admin.RbacV1().RoleBindings(ns).Create(c, o, metav1.CreateOptions{})
+		default:
+			t.Fatalf("unexpected %T in %s", obj, file)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if account == "" {
+		t.Fatalf("no ServiceAccount in %s", file)
+	}
+	cfg := Config(t)
+	cfg.Impersonate = rest.ImpersonationConfig{UserName: "system:serviceaccount:" + ns + ":" + account}
+	return cfg
 }
