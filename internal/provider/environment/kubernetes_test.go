@@ -73,22 +73,12 @@ func replicas(sts *appsv1.StatefulSet) int32 {
 	return *sts.Spec.Replicas
 }
 
-// kubeNothingLeft waits until the namespace holds no object of ours: the
-// garbage collector deletes owned objects in the background.
+// kubeNothingLeft waits until the namespace holds no object of ours.
 func kubeNothingLeft(t *testing.T, k *acctest.Kube) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	ours := func(o *metav1.ListOptions) {
-		o.LabelSelector = "app.kubernetes.io/managed-by=" + kubeobjects.FieldManager
-	}
-	core := k.Client.CoreV1().RESTClient()
-	kubetest.UntilEmpty[*appsv1.StatefulSet](t, ctx, "the StatefulSets to be gone", kubetest.ListWatch(k.Client.AppsV1().RESTClient(), "statefulsets", k.Namespace, ours))
-	kubetest.UntilEmpty[*corev1.Pod](t, ctx, "the pods to be gone", kubetest.ListWatch(core, "pods", k.Namespace, ours))
-	kubetest.UntilEmpty[*corev1.PersistentVolumeClaim](t, ctx, "the claims to be gone", kubetest.ListWatch(core, "persistentvolumeclaims", k.Namespace, ours))
-	kubetest.UntilEmpty[*corev1.ConfigMap](t, ctx, "the ConfigMaps to be gone", kubetest.ListWatch(core, "configmaps", k.Namespace, ours))
-	kubetest.UntilEmpty[*corev1.Secret](t, ctx, "the Secrets to be gone", kubetest.ListWatch(core, "secrets", k.Namespace, ours))
-	kubetest.UntilEmpty[*corev1.Service](t, ctx, "the Services to be gone", kubetest.ListWatch(core, "services", k.Namespace, ours))
+	kubetest.UntilNothingLeft(t, ctx, k.Client, k.Namespace, "app.kubernetes.io/managed-by="+kubeobjects.FieldManager)
 }
 
 // The lifecycle through Terraform: create -> running (pod Ready under kwok)

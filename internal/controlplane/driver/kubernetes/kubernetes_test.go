@@ -202,15 +202,7 @@ func claim(t *testing.T, cs kubernetes.Interface, ns string) *corev1.PersistentV
 // nothingLeft waits until no object of the environment is left.
 func nothingLeft(t *testing.T, cs kubernetes.Interface, ns string) {
 	t.Helper()
-	c := testCtx(t)
-	sel := func(o *metav1.ListOptions) { o.LabelSelector = kubeobjects.Selector(envID) }
-	core := cs.CoreV1().RESTClient()
-	kubetest.UntilEmpty[*appsv1.StatefulSet](t, c, "the StatefulSet to be gone", kubetest.ListWatch(cs.AppsV1().RESTClient(), "statefulsets", ns, sel))
-	kubetest.UntilEmpty[*corev1.Pod](t, c, "the pod to be gone", kubetest.ListWatch(core, "pods", ns, sel))
-	kubetest.UntilEmpty[*corev1.PersistentVolumeClaim](t, c, "the claim to be gone", kubetest.ListWatch(core, "persistentvolumeclaims", ns, sel))
-	kubetest.UntilEmpty[*corev1.ConfigMap](t, c, "the ConfigMap to be gone", kubetest.ListWatch(core, "configmaps", ns, sel))
-	kubetest.UntilEmpty[*corev1.Secret](t, c, "the Secret to be gone", kubetest.ListWatch(core, "secrets", ns, sel))
-	kubetest.UntilEmpty[*corev1.Service](t, c, "the Service to be gone", kubetest.ListWatch(core, "services", ns, sel))
+	kubetest.UntilNothingLeft(t, testCtx(t), cs, ns, kubeobjects.Selector(envID))
 }
 
 // The whole lifecycle through the driver, as the shipped Role: create ->

@@ -484,18 +484,10 @@ func claimOf(t *testing.T, cs kubernetes.Interface, s kubeobjects.Spec) *corev1.
 	return claim
 }
 
-// waitNothingLeft waits until no object of the environment is left: the
-// garbage collector deletes in the background.
+// waitNothingLeft waits until no object of the environment is left.
 func waitNothingLeft(t *testing.T, cs kubernetes.Interface, s kubeobjects.Spec) {
 	t.Helper()
-	c := ctx(t)
-	core, apps := cs.CoreV1().RESTClient(), cs.AppsV1().RESTClient()
-	kubetest.UntilEmpty[*appsv1.StatefulSet](t, c, "the StatefulSet to be gone", byEnvironment(apps, "statefulsets", s))
-	kubetest.UntilEmpty[*corev1.Pod](t, c, "the pod to be gone", byEnvironment(core, "pods", s))
-	kubetest.UntilEmpty[*corev1.PersistentVolumeClaim](t, c, "the claim to be gone", byEnvironment(core, "persistentvolumeclaims", s))
-	kubetest.UntilEmpty[*corev1.ConfigMap](t, c, "the ConfigMap to be gone", byEnvironment(core, "configmaps", s))
-	kubetest.UntilEmpty[*corev1.Secret](t, c, "the Secret to be gone", byEnvironment(core, "secrets", s))
-	kubetest.UntilEmpty[*corev1.Service](t, c, "the Service to be gone", byEnvironment(core, "services", s))
+	kubetest.UntilNothingLeft(t, ctx(t), cs, s.Namespace, kubeobjects.Selector(s.EnvironmentID))
 }
 
 func mapsEqual(a, b map[string]string) bool {

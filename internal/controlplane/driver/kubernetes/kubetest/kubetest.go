@@ -32,6 +32,7 @@ import (
 	"testing"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -327,4 +328,19 @@ func AsServiceAccount(t testing.TB, admin kubernetes.Interface, ns, file string,
 	cfg := Config(t)
 	cfg.Impersonate = rest.ImpersonationConfig{UserName: "system:serviceaccount:" + ns + ":" + account}
 	return cfg
+}
+
+// UntilNothingLeft waits until namespace ns holds no StatefulSet, pod,
+// claim, ConfigMap, Secret or Service that selector (a label selector)
+// matches: the garbage collector deletes owned objects in the background.
+func UntilNothingLeft(t testing.TB, ctx context.Context, cs kubernetes.Interface, ns, selector string) {
+	t.Helper()
+	sel := func(o *metav1.ListOptions) { o.LabelSelector = selector }
+	core := cs.CoreV1().RESTClient()
+	UntilEmpty[*appsv1.StatefulSet](t, ctx, "the StatefulSets to be gone", ListWatch(cs.AppsV1().RESTClient(), "statefulsets", ns, sel))
+	UntilEmpty[*corev1.Pod](t, ctx, "the pods to be gone", ListWatch(core, "pods", ns, sel))
+	UntilEmpty[*corev1.PersistentVolumeClaim](t, ctx, "the claims to be gone", ListWatch(core, "persistentvolumeclaims", ns, sel))
+	UntilEmpty[*corev1.ConfigMap](t, ctx, "the ConfigMaps to be gone", ListWatch(core, "configmaps", ns, sel))
+	UntilEmpty[*corev1.Secret](t, ctx, "the Secrets to be gone", ListWatch(core, "secrets", ns, sel))
+	UntilEmpty[*corev1.Service](t, ctx, "the Services to be gone", ListWatch(core, "services", ns, sel))
 }
