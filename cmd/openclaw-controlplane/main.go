@@ -23,6 +23,8 @@ import (
 	"syscall"
 	"time"
 
+	"k8s.io/klog/v2"
+
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/certs"
 	kubedriver "github.com/openclaw/terraform-provider-openclaw/internal/controlplane/driver/kubernetes"
@@ -165,6 +167,8 @@ func serve(args []string, stderr io.Writer) error {
 		return err
 	}
 	if kd, ok := drv.(*kubedriver.Driver); ok {
+		// client-go logs (a lost watch, say) through klog: as JSON, here.
+		klog.SetSlogLogger(logger)
 		logger.Info("kubernetes driver: a StatefulSet per environment", "namespace", kd.Namespace(), "image", *kubeImage, "storage_class", *kubeStorageClass)
 	}
 	if vs := drv.Gateways().Versions(); vs != nil {
