@@ -610,12 +610,13 @@ func (d *Driver) Logs(ctx context.Context, id string, tail int) ([]string, error
 	raw, err := d.cs.CoreV1().Pods(d.cfg.Namespace).GetLogs(pod.Name, &corev1.PodLogOptions{Container: kubeobjects.ContainerName, TailLines: &lines}).DoRaw(ctx)
 	if err != nil {
 		var status apierrors.APIStatus
-		if errors.As(err, &status) && !kubeobjects.IsTransient(err) {
-			return nil, d.wrap("read the logs of", id, err)
+		if errors.As(err, &status) && status.Status().Code >= 500 {
+			// The API server answered but could not get the log from the
+			// node's kubelet: a node that serves none (the tests' kwok
+			// nodes), or one that is down.
+			return nil, fmt.Errorf("%w: the node of pod %s/%s did not serve its logs: %v", driver.ErrNotSupported, d.cfg.Namespace, pod.Name, err)
 		}
-		// The API server could not reach the node's kubelet: a node
-		// that serves no logs (the tests' kwok nodes) or a network fault.
-		return nil, fmt.Errorf("%w: the node of pod %s/%s did not serve its logs: %v", driver.ErrNotSupported, d.cfg.Namespace, pod.Name, err)
+		return nil, d.wrap("read the logs of", id, err)
 	}
 	text := strings.TrimRight(string(raw), "\n")
 	if text == "" {
