@@ -32,7 +32,9 @@ type Kube struct {
 // none is configured). Each test gets a namespace of its own and volumes
 // volumes of 1 GiB in a storage class of its own, for its environments'
 // claims to bind to: the test cluster has no provisioner.
-func StartKubernetes(t *testing.T, volumes int) (*ControlPlane, *Kube) {
+// Each tweak may change the options (a log writer, the driver's client
+// configuration) before the control plane starts.
+func StartKubernetes(t *testing.T, volumes int, tweak ...func(*Options)) (*ControlPlane, *Kube) {
 	t.Helper()
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("acceptance test on the Kubernetes driver: run through make test (TF_ACC=1, starts a cluster)")
@@ -46,14 +48,17 @@ func StartKubernetes(t *testing.T, volumes int) (*ControlPlane, *Kube) {
 	for i := range volumes {
 		k.volume(t, fmt.Sprintf("%s-%d", ns, i))
 	}
-	cp := Start(t, Options{Kubernetes: &kubedriver.Config{
+	o := Options{Kubernetes: &kubedriver.Config{
 		REST:         kubetest.Config(t),
 		Namespace:    ns,
 		StorageClass: k.StorageClass,
 		MaxRestarts:  3,
 		SyncTimeout:  time.Minute,
-	}})
-	return cp, k
+	}}
+	for _, f := range tweak {
+		f(&o)
+	}
+	return Start(t, o), k
 }
 
 // volume creates a PersistentVolume that any claim of the test's class

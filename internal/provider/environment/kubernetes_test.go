@@ -6,6 +6,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -240,4 +241,75 @@ func TestAccKubernetesDriver_restartMidApply(t *testing.T) {
 	del, err := cp.Client.DeleteEnvironment(ctx, env.ID, "")
 	cp.WaitFor(t, del, err)
 	kubeNothingLeft(t, k)
+}
+
+// logBuffer collects the control plane's logs.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// An API server that cannot be reached fails the create's step with an
+// error naming it, which the engine retries: once the API server is back,
+// the same operation finishes.
+func TestAccKubernetesDriver_apiServerOutage(t *testing.T) {
+	var p *kubetest.Proxy
+	logs := &logBuffer{}
+	cp, _ := acctest.StartKubernetes(t, 1, func(o *acctest.Options) {
+		p = kubetest.NewProxy(t)
+		o.Kubernetes.REST = p.Config(t)
+		o.Kubernetes.REST.Timeout = 3 * time.Second
+		o.LogWriter = logs
+	})
+	cp.RequireInProcess(t)
+	ctx := context.Background()
+	p.Cut()
+	gb := int64(1)
+	op, err := cp.Client.CreateEnvironment(ctx, api.EnvironmentCreate{
+		Name: acctest.Name("kube-outage"), Region: "eu-central", OpenClawVersion: "2026.9.6", StateVolumeGB: &gb,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The engine logs each failed attempt; wait for the first.
+	deadline := time.Now().Add(time.Minute)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for !strings.Contains(logs.String(), "will retry") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no retried step in the control plane's logs:\n%s", logs.String())
+		}
+		<-tick.C
+	}
+	var retried string
+	for _, l := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(l, "will retry") {
+			retried = l
+			break
+		}
+	}
+	if !strings.Contains(retried, "Kubernetes API server at "+p.Config(t).Host+" is unreachable") {
+		t.Errorf("the retried step's error does not say what is unreachable: %s", retried)
+	}
+	p.Restore(t)
+	cp.WaitFor(t, op, nil)
+	env, err := cp.Client.GetEnvironment(ctx, op.TargetID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if env.Status != api.EnvStatusRunning {
+		t.Errorf("status %s after the API server came back, want running (%s)", env.Status, env.StatusMessage)
+	}
 }

@@ -390,8 +390,16 @@ func (d *Driver) Health(ctx context.Context, id string) (driver.Health, error) {
 }
 
 func (d *Driver) health(id string) driver.Health {
+	d.mu.Lock()
+	want := d.applied[id]
+	d.mu.Unlock()
 	sts, err := d.sets.Get(kubeobjects.Name(id))
 	if err != nil {
+		if want > 0 {
+			// Applied, but the informer has not delivered it yet (a watch
+			// that reconnects after an outage takes a while).
+			return driver.Health{Phase: driver.PhaseStarting, Message: "waiting for the new StatefulSet " + kubeobjects.Name(id) + " to be observed"}
+		}
 		return driver.Health{Phase: driver.PhaseStopped, Message: "no StatefulSet " + kubeobjects.Name(id)}
 	}
 	pods, _ := d.podsOf(id)
@@ -401,9 +409,6 @@ func (d *Driver) health(id string) driver.Health {
 			pod = p
 		}
 	}
-	d.mu.Lock()
-	want := d.applied[id]
-	d.mu.Unlock()
 	if sts.Generation < want {
 		// The cache has not seen our last Start yet.
 		return driver.Health{Phase: driver.PhaseStarting, Message: "waiting for the StatefulSet's update to be observed"}

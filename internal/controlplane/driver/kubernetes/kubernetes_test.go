@@ -3,8 +3,6 @@ package kubernetes_test
 import (
 	"context"
 	"errors"
-	"io"
-	"net"
 	"os"
 	"strings"
 	"sync"
@@ -487,67 +485,17 @@ func TestRestartConverges(t *testing.T) {
 	}
 }
 
-// proxy forwards TCP connections to target until closed, standing in for
-// the network path to the API server.
-type proxy struct {
-	ln    net.Listener
-	mu    sync.Mutex
-	conns []net.Conn
-}
-
-func newProxy(t *testing.T, target string) *proxy {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &proxy{ln: ln}
-	go func() {
-		for {
-			in, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			out, err := net.Dial("tcp", target)
-			if err != nil {
-				_ = in.Close()
-				continue
-			}
-			p.mu.Lock()
-			p.conns = append(p.conns, in, out)
-			p.mu.Unlock()
-			go func() { _, _ = io.Copy(out, in); _ = out.Close() }()
-			go func() { _, _ = io.Copy(in, out); _ = in.Close() }()
-		}
-	}()
-	t.Cleanup(p.close)
-	return p
-}
-
-// close refuses new connections and cuts the open ones.
-func (p *proxy) close() {
-	_ = p.ln.Close()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, c := range p.conns {
-		_ = c.Close()
-	}
-	p.conns = nil
-}
-
 // An unreachable API server: New says where it could not connect; calls of
 // a running driver fail with an error that names the server and is
 // transient, which the server's engine retries.
 func TestUnreachableAPIServer(t *testing.T) {
 	admin := kubetest.Client(t)
 	ns := kubetest.Namespace(t, admin)
-	cfg := kubetest.Config(t)
-	target := strings.TrimPrefix(cfg.Host, "https://")
-	p := newProxy(t, target)
-	via := rest.CopyConfig(cfg)
-	via.Host = "https://" + p.ln.Addr().String()
+	p := kubetest.NewProxy(t)
+	via := p.Config(t)
 	via.Timeout = 5 * time.Second
 	d := newDriver(t, via, ns, "")
-	p.close()
+	p.Cut()
 
 	c := testCtx(t)
 	err := d.Start(c, gateway("2026.9.6"))
