@@ -167,6 +167,8 @@ func (r *Resource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *r
 			"sha256":           computed("sha256"),
 			"file_count":       schema.Int64Attribute{Computed: true, MarkdownDescription: desc["file_count"], PlanModifiers: keepInt},
 			"openclaw_version": computed("openclaw_version"),
+			"format":           computed("format"),
+			"created_by":       computed("created_by"),
 			"etag":             schema.StringAttribute{Computed: true, MarkdownDescription: desc["etag"]},
 			"created_at":       computed("created_at"),
 			"updated_at":       schema.StringAttribute{Computed: true, MarkdownDescription: desc["updated_at"]},
