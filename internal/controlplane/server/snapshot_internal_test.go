@@ -129,12 +129,54 @@ func TestRestoreChecksTheArchiveFirst(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now().UTC()
-	target := &store.Resource{Kind: store.KindEnvironment, ID: newID("env"), Name: "staging", CreatedAt: now, UpdatedAt: now}
+	target := &store.Resource{Kind: store.KindEnvironment, ID: newID("env"), Name: "staging", Status: mustJSON(envStatus{Status: api.EnvStatusProvisioning}), CreatedAt: now, UpdatedAt: now}
 	fail, err := s.restoreEnvironment(ctx, target, envSpec{StateVolumeGB: 10, RestoreFrom: &api.RestoreFrom{SnapshotID: snap.ID}})
 	if err != nil || !strings.Contains(fail, `"workspace/../../../etc/cron.d/evil"`) || !strings.Contains(fail, `".." segment`) {
 		t.Errorf("restore of a tampered archive: %q, %v", fail, err)
 	}
 	if _, err := os.Stat(s.drv.(*simulator.Simulator).StateDir(target.ID)); !os.IsNotExist(err) {
 		t.Errorf("a refused restore left a state directory (%v)", err)
+	}
+}
+
+// A retried create step restores once: a state directory found in place
+// (an earlier run stopped before recording it) counts as restored, and once
+// recorded the snapshot is not read again, even if it is gone by then.
+func TestRestoreHappensOnce(t *testing.T) {
+	t.Parallel()
+	s, _, _, snap := snapshotFixture(t)
+	ctx := t.Context()
+	if fail, err := s.takeSnapshot(ctx, snap); err != nil || fail != nil {
+		t.Fatalf("takeSnapshot: %v, %v", fail, err)
+	}
+	now := time.Now().UTC()
+	target := &store.Resource{Kind: store.KindEnvironment, ID: newID("env"), Name: "staging", Status: mustJSON(envStatus{Status: api.EnvStatusProvisioning}), CreatedAt: now, UpdatedAt: now}
+	if err := s.store.CreateResource(ctx, target); err != nil {
+		t.Fatal(err)
+	}
+	spec := envSpec{StateVolumeGB: 10, RestoreFrom: &api.RestoreFrom{SnapshotID: snap.ID}}
+	if fail, err := s.restoreEnvironment(ctx, target, spec); fail != "" || err != nil {
+		t.Fatalf("first restore: %q, %v", fail, err)
+	}
+	dir := s.drv.(*simulator.Simulator).StateDir(target.ID)
+	if err := os.WriteFile(filepath.Join(dir, "marker"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// target is as the first run read it: Restored not yet recorded.
+	if fail, err := s.restoreEnvironment(ctx, target, spec); fail != "" || err != nil {
+		t.Errorf("a restore over the directory an earlier run wrote: %q, %v", fail, err)
+	}
+	if err := s.store.DeleteResource(ctx, store.KindDataSnapshot, snap.ID); err != nil {
+		t.Fatal(err)
+	}
+	target, err := s.store.GetResource(ctx, store.KindEnvironment, target.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fail, err := s.restoreEnvironment(ctx, target, spec); fail != "" || err != nil {
+		t.Errorf("after the restore was recorded and the snapshot deleted: %q, %v", fail, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "marker")); err != nil {
+		t.Errorf("the restored directory was replaced: %v", err)
 	}
 }

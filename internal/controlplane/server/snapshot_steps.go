@@ -244,10 +244,18 @@ func orUnknown(s string) string {
 }
 
 // restoreEnvironment has the driver write a new environment's (absent)
-// state directory from its restore_from snapshot. A directory that exists
-// was restored by an earlier run of the step. fail explains a restore that
+// state directory from its restore_from snapshot, once: the environment's
+// status records it, and a directory found there was restored by an earlier
+// run of the step. fail explains a restore that
 // cannot succeed; whatever fails, no state directory is left.
 func (s *Server) restoreEnvironment(ctx context.Context, env *store.Resource, spec envSpec) (fail string, err error) {
+	var est envStatus
+	if err := json.Unmarshal(env.Status, &est); err != nil {
+		return "", err
+	}
+	if est.Restored {
+		return "", nil
+	}
 	if s.snapshots == nil {
 		return "this control plane has no snapshot store configured", nil
 	}
@@ -288,7 +296,12 @@ func (s *Server) restoreEnvironment(ctx context.Context, env *store.Resource, sp
 	}
 	switch {
 	case cause == nil, errors.Is(cause, driver.ErrStateExists):
-		return "", nil
+		// ErrStateExists: an earlier run restored it and stopped before
+		// recording so.
+		_, err := s.mutateResource(ctx, store.KindEnvironment, env.ID, func(r *store.Resource) error {
+			return setStatus(r, func(st *envStatus) { st.Restored = true })
+		})
+		return "", err
 	case ctx.Err() != nil:
 		return "", ctx.Err()
 	case errors.Is(cause, driver.ErrNotSupported):
@@ -312,7 +325,7 @@ func (s *Server) snapshotArchive(ctx context.Context, snap *store.Resource, st s
 	var ierr error
 	got, err := s.snapshots.Read(ctx, st.BlobKey, key, func(pt io.Reader) error {
 		if info, ierr = archive.Inspect(ctx, io.TeeReader(pt, f), maxBytes); ierr != nil {
-			return nil // Read still reads the whole blob: a decryption failure wins
+			return nil //nolint:nilerr // Read still reads the whole blob: a decryption failure wins
 		}
 		_, err := io.Copy(f, pt)
 		return err
