@@ -24,7 +24,7 @@ import (
 // and the recorded SHA-256 is that of the stored archive.
 func TestSlowSnapshotRunsDoNotMix(t *testing.T) {
 	t.Parallel()
-	s, dir, _, snap := snapshotFixture(t)
+	s, dir, _, snap := snapshotFixture(t, false)
 	ctx := t.Context()
 	var wg sync.WaitGroup
 	for range 2 {
@@ -58,8 +58,9 @@ func TestSlowSnapshotRunsDoNotMix(t *testing.T) {
 }
 
 // snapshotFixture is a server with a snapshot store (in dir), a running
-// environment with a state directory, and a snapshot of it not yet taken.
-func snapshotFixture(t *testing.T) (s *Server, dir string, env, snap *store.Resource) {
+// environment with a state directory, and a snapshot of it, taken when
+// taken is set.
+func snapshotFixture(t *testing.T, taken bool) (s *Server, dir string, env, snap *store.Resource) {
 	t.Helper()
 	s = newTestServer(t)
 	dir = t.TempDir()
@@ -84,6 +85,11 @@ func snapshotFixture(t *testing.T) (s *Server, dir string, env, snap *store.Reso
 	if err := s.store.InTx(ctx, func(tx store.Tx) error { return s.insertSnapshot(ctx, tx, snap) }); err != nil {
 		t.Fatal(err)
 	}
+	if taken {
+		if fail, err := s.takeSnapshot(ctx, snap); err != nil || fail != nil {
+			t.Fatalf("takeSnapshot: %v, %v", fail, err)
+		}
+	}
 	return s, dir, env, snap
 }
 
@@ -94,11 +100,8 @@ func snapshotFixture(t *testing.T) (s *Server, dir string, env, snap *store.Reso
 // state directory.
 func TestRestoreChecksTheArchiveFirst(t *testing.T) {
 	t.Parallel()
-	s, _, _, snap := snapshotFixture(t)
+	s, _, _, snap := snapshotFixture(t, true)
 	ctx := t.Context()
-	if fail, err := s.takeSnapshot(ctx, snap); err != nil || fail != nil {
-		t.Fatalf("takeSnapshot: %v, %v", fail, err)
-	}
 	res, err := s.store.GetResource(ctx, store.KindDataSnapshot, snap.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -144,11 +147,8 @@ func TestRestoreChecksTheArchiveFirst(t *testing.T) {
 // recorded the snapshot is not read again, even if it is gone by then.
 func TestRestoreHappensOnce(t *testing.T) {
 	t.Parallel()
-	s, _, _, snap := snapshotFixture(t)
+	s, _, _, snap := snapshotFixture(t, true)
 	ctx := t.Context()
-	if fail, err := s.takeSnapshot(ctx, snap); err != nil || fail != nil {
-		t.Fatalf("takeSnapshot: %v, %v", fail, err)
-	}
 	now := time.Now().UTC()
 	target := &store.Resource{Kind: store.KindEnvironment, ID: newID("env"), Name: "staging", Status: mustJSON(envStatus{Status: api.EnvStatusProvisioning}), CreatedAt: now, UpdatedAt: now}
 	if err := s.store.CreateResource(ctx, target); err != nil {

@@ -250,8 +250,11 @@ func (s *Simulator) Backup(ctx context.Context, id, dir string) (driver.Backup, 
 		return driver.Backup{}, err
 	}
 	h := sha256.New()
-	cw := &countingWriter{w: io.MultiWriter(f, h)}
-	_, err = archive.Dir{TempDir: dir}.Create(ctx, s.StateDir(id), archive.Meta{OpenClawVersion: version, EnvironmentID: id, CreatedAt: now}, cw)
+	_, err = archive.Dir{TempDir: dir}.Create(ctx, s.StateDir(id), archive.Meta{OpenClawVersion: version, EnvironmentID: id, CreatedAt: now}, io.MultiWriter(f, h))
+	var st os.FileInfo
+	if err == nil {
+		st, err = f.Stat()
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -259,18 +262,7 @@ func (s *Simulator) Backup(ctx context.Context, id, dir string) (driver.Backup, 
 		_ = os.Remove(path) // a partial archive is worse than none
 		return driver.Backup{}, fmt.Errorf("simulator: back up %s: %w", id, err)
 	}
-	return driver.Backup{Path: path, SizeBytes: cw.n, SHA256: hex.EncodeToString(h.Sum(nil)), Tool: BackupTool}, nil
-}
-
-type countingWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countingWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
+	return driver.Backup{Path: path, SizeBytes: st.Size(), SHA256: hex.EncodeToString(h.Sum(nil)), Tool: BackupTool}, nil
 }
 
 // Restore extracts an archive written by Backup into a fresh state
