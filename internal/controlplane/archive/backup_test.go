@@ -34,7 +34,7 @@ func ocManifest() map[string]any {
 
 // openclawBackup builds an archive in OpenClaw's layout; extra entries go
 // in as they are, manifest replaces the manifest's fields it names.
-func openclawBackup(t *testing.T, manifest map[string]any, extra ...entry) []byte {
+func openclawBackup(t testing.TB, manifest map[string]any, extra ...entry) []byte {
 	t.Helper()
 	m := ocManifest()
 	for k, v := range manifest {
@@ -195,4 +195,31 @@ func untar(t *testing.T, data []byte) string {
 		sb.Write(b.Bytes())
 	}
 	return sb.String()
+}
+
+// FuzzInspect: any bytes are either described or refused, never a panic;
+// what is accepted stays within the size limit, and an accepted OpenClaw
+// backup's state directory is a clean path below its payload.
+func FuzzInspect(f *testing.F) {
+	good := openclawBackup(f, nil)
+	f.Add(good)
+	f.Add(good[:len(good)/2])
+	f.Add(openclawBackup(f, nil, entry{hdr: tar.Header{Typeflag: tar.TypeSymlink, Name: ocState + "/l", Linkname: "workspace"}}))
+	f.Add([]byte{0x1f, 0x8b, 0x08, 0x00})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		const limit = 1 << 20
+		info, err := archive.Inspect(context.Background(), bytes.NewReader(data), limit)
+		if err != nil {
+			return
+		}
+		if info.Bytes > limit {
+			t.Fatalf("accepted %d bytes over the %d limit", info.Bytes, limit)
+		}
+		if info.Format == archive.FormatOpenClawBackup {
+			p := info.StatePrefix
+			if !strings.HasPrefix(p, info.Backup.ArchiveRoot+"/payload/") || strings.Contains("/"+p+"/", "/../") || filepath.Clean(p) != p {
+				t.Fatalf("accepted a state directory at %q", p)
+			}
+		}
+	})
 }
