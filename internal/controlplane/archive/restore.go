@@ -33,7 +33,8 @@ func Verify(ctx context.Context, r io.Reader) (*Manifest, error) {
 	return info.Manifest, nil
 }
 
-// Restore extracts r into freshDir (see Archiver). The archive is written to
+// Restore extracts r into freshDir, which must not exist: it appears
+// complete or not at all. The archive is written to
 // a hidden sibling directory, checked against its manifest, and renamed into
 // place only when complete; on any error nothing remains.
 func (Dir) Restore(ctx context.Context, r io.Reader, freshDir string, opts RestoreOptions) (*Manifest, error) {
