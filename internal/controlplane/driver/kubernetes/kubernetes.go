@@ -100,8 +100,9 @@ type Driver struct {
 }
 
 var (
-	_ driver.Driver   = (*Driver)(nil)
-	_ driver.Gateways = (*Driver)(nil)
+	_ driver.Driver        = (*Driver)(nil)
+	_ driver.Gateways      = (*Driver)(nil)
+	_ driver.BackupSupport = (*Driver)(nil)
 )
 
 // managedSelector selects the objects of every environment this driver
@@ -629,6 +630,9 @@ func (d *Driver) Logs(ctx context.Context, id string, tail int) ([]string, error
 	}
 	return strings.Split(text, "\n"), nil
 }
+
+// CanBackup is false: the server refuses snapshots and restores up front.
+func (d *Driver) CanBackup() bool { return false }
 
 // Backup is not supported yet: the state volume is only reachable from
 // inside the pod (docs/guides/drivers.md).

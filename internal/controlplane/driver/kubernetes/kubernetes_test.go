@@ -316,8 +316,8 @@ func TestLifecycle(t *testing.T) {
 	if err != nil && !errors.Is(err, driver.ErrNotSupported) {
 		t.Errorf("Logs = %v; want lines, or ErrNotSupported from a node without logs (kwok)", err)
 	}
-	if _, err := d.Backup(c, envID, t.TempDir()); !errors.Is(err, driver.ErrNotSupported) {
-		t.Errorf("Backup = %v, want ErrNotSupported", err)
+	if _, err := d.Backup(c, envID, t.TempDir()); !errors.Is(err, driver.ErrNotSupported) || driver.CanBackup(d) {
+		t.Errorf("Backup = %v, CanBackup = %v; want ErrNotSupported, and the server told so up front", err, driver.CanBackup(d))
 	}
 
 	if err := d.Stop(c, envID, time.Minute); err != nil {
