@@ -146,10 +146,20 @@ running() {
 # stdin, stdout and stderr detached from the caller (a test reading our
 # stdout must see EOF when we exit).
 launch() {
-	local dir=$1 name=$2
+	local dir=$1 name=$2 pid i
 	shift 2
 	setsid "$@" </dev/null >"$dir/logs/$name.log" 2>&1 &
-	echo $! >"$dir/run/$name.pid"
+	pid=$!
+	echo "$pid" >"$dir/run/$name.pid"
+	# Until it has exec'd, the child is a copy of this script, whose command
+	# line does not name the component: on a busy machine pid_of would take
+	# the slow exec for an exit. Wait for the exec (or the exit).
+	for ((i = 0; i < 200; i++)); do
+		if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$name" || ! kill -0 "$pid" 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.05
+	done
 }
 
 # wait_for DIR NAME SECONDS CMD... polls CMD every 0.1s until it succeeds,
