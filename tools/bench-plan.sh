@@ -8,8 +8,14 @@
 # (Terraform core only, no provider) and random_string (the random provider:
 # the same plugin framework, no API at all). Then it times a refreshing
 # `terraform plan` of each, interleaved ROUNDS times, and prints the medians,
-# the ratios and each provider's peak RSS during the plan (VmHWM, read by a
-# wrapper around the plugin binary).
+# the ratios, each provider's peak RSS and CPU time during the plan (read by
+# a wrapper around the plugin binary) and the control plane's CPU time.
+#
+# With BENCH_PROFILE_DIR set, every openclaw provider run of the timed plans
+# also writes a pprof CPU profile there (OPENCLAW_PROVIDER_CPUPROFILE, see
+# main.go); with BENCH_MEMPROFILE=1, allocation profiles instead
+# (OPENCLAW_PROVIDER_MEMPROFILE: every allocation recorded, so slow; take
+# the times of such a run with a grain of salt).
 #
 # The random provider is built once with `go install` from the module path
 # its go.mod declares, at a pinned pseudo-version (the hashicorp/... path
@@ -35,14 +41,23 @@ key=$(random_key)
 start_controlplane "$work" "$key" 0s
 export OPENCLAW_ENDPOINT=$CP_ENDPOINT OPENCLAW_API_KEY=$key CHECKPOINT_DISABLE=1
 
-# Each provider runs behind a wrapper that records its peak RSS in KiB.
+# Each provider runs behind a wrapper that records its peak RSS in KiB and
+# its user and system CPU seconds; a file named "profile" in the work
+# directory turns the profile hook on for openclaw runs.
 wrap() {
 	local name=$1 real=$2
 	local dir=$work/providers/$name
 	mkdir -p "$dir"
 	cat >"$dir/$name" <<SH
 #!/usr/bin/env bash
-/usr/bin/time -f %M -o "$work/rss.$name.\$\$" "$real" "\$@"
+if [ "$name" = terraform-provider-openclaw ] && [ -e "$work/profile" ]; then
+	if [ -n "\${BENCH_MEMPROFILE:-}" ]; then
+		export OPENCLAW_PROVIDER_MEMPROFILE="\$BENCH_PROFILE_DIR/mem.\$\$.pprof"
+	else
+		export OPENCLAW_PROVIDER_CPUPROFILE="\$BENCH_PROFILE_DIR/cpu.\$\$.pprof"
+	fi
+fi
+/usr/bin/time -f '%M %U %S' -o "$work/rss.$name.\$\$" "$real" "\$@"
 SH
 	chmod +x "$dir/$name"
 }
@@ -102,26 +117,41 @@ done
 
 now() { date +%s%N; }
 declare -A times
-peak_rss() { # largest VmHWM of a provider's runs since the last reset, MiB
-	local f max=0 v
+# provider_usage NAME: "peak-RSS-MiB cpu-ms" of a provider's runs since the
+# last call (largest peak, summed CPU), then forgets them.
+provider_usage() {
+	local f max=0 cpu=0 line
 	for f in "$work"/rss."$1".*; do
 		[ -e "$f" ] || continue
-		v=$(tail -n1 "$f")
-		((v > max)) && max=$v
+		line=$(tail -n1 "$f")
+		read -r kib user sys <<<"$line"
+		((kib > max)) && max=$kib
+		cpu=$(awk -v c="$cpu" -v u="$user" -v s="$sys" 'BEGIN { printf "%d", c + (u + s) * 1000 }')
 		rm -f "$f"
 	done
-	awk -v k="$max" 'BEGIN { printf "%.0f", k / 1024 }'
+	awk -v k="$max" -v c="$cpu" 'BEGIN { printf "%.0f %d", k / 1024, c }'
 }
+# cp_cpu_ms: the control plane's user+system CPU so far, in milliseconds.
+cp_cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%d", ($14 + $15) * 1000 / hz }' "/proc/$CP_PID/stat"; }
+if [ -n "${BENCH_PROFILE_DIR:-}" ]; then
+	mkdir -p "$BENCH_PROFILE_DIR"
+	export BENCH_PROFILE_DIR
+	touch "$work/profile"
+fi
 rm -f "$work"/rss.*
-declare -A rss
+declare -A rss cpu
 for r in $(seq 1 "$rounds"); do
 	for c in openclaw core random; do
+		[ "$c" = openclaw ] && cp0=$(cp_cpu_ms)
 		s=$(now)
 		tf "$c" plan -refresh=true -detailed-exitcode
 		times[$c]+="$(( ($(now) - s) / 1000000 )) "
+		[ "$c" = openclaw ] && cpu[cp]+="$(($(cp_cpu_ms) - cp0)) "
 	done
-	rss[openclaw]+="$(peak_rss terraform-provider-openclaw) "
-	rss[random]+="$(peak_rss terraform-provider-random) "
+	read -r m u <<<"$(provider_usage terraform-provider-openclaw)"
+	rss[openclaw]+="$m " cpu[openclaw]+="$u "
+	read -r m u <<<"$(provider_usage terraform-provider-random)"
+	rss[random]+="$m " cpu[random]+="$u "
 done
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
@@ -130,10 +160,13 @@ c=$(echo "${times[core]}" | median)
 rnd=$(echo "${times[random]}" | median)
 ro=$(echo "${rss[openclaw]}" | median)
 rr=$(echo "${rss[random]}" | median)
+co=$(echo "${cpu[openclaw]}" | median)
+cr=$(echo "${cpu[random]}" | median)
+ccp=$(echo "${cpu[cp]}" | median)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-printf 'resources=%d rounds=%d (medians of interleaved refreshing plans)\n' "$n" "$rounds"
-printf '  openclaw_environment  %6d ms   provider peak RSS %4d MiB\n' "$o" "$ro"
+printf 'resources=%d rounds=%d (medians of interleaved refreshing plans), load average %s\n' "$n" "$rounds" "$(cut -d' ' -f1-3 /proc/loadavg)"
+printf '  openclaw_environment  %6d ms   provider peak RSS %4d MiB, CPU %5d ms; control plane CPU %5d ms\n' "$o" "$ro" "$co" "$ccp"
 printf '  terraform_data        %6d ms   (no provider)\n' "$c"
-printf '  random_string         %6d ms   provider peak RSS %4d MiB\n' "$rnd" "$rr"
-printf '  ratio vs terraform_data %s   ratio vs random_string %s   RSS ratio vs random %s\n' \
-	"$(ratio "$o" "$c")" "$(ratio "$o" "$rnd")" "$(ratio "$ro" "$rr")"
+printf '  random_string         %6d ms   provider peak RSS %4d MiB, CPU %5d ms\n' "$rnd" "$rr" "$cr"
+printf '  ratio vs terraform_data %s   ratio vs random_string %s   RSS ratio vs random %s   provider CPU ratio vs random %s\n' \
+	"$(ratio "$o" "$c")" "$(ratio "$o" "$rnd")" "$(ratio "$ro" "$rr")" "$(ratio "$co" "$cr")"
