@@ -23,7 +23,7 @@ func main() {
 	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers like delve")
 	flag.Parse()
 
-	for _, name := range sdkLogsOff(os.Environ()) {
+	for _, name := range logsOff(os.Environ()) {
 		_ = os.Setenv(name, "OFF")
 	}
 	stopProfiles := startProfiles()
