@@ -26,6 +26,7 @@ func main() {
 	for _, name := range logsOff(os.Environ()) {
 		_ = os.Setenv(name, "OFF")
 	}
+	tuneGC()
 	stopProfiles := startProfiles()
 	var opts []tf6server.ServeOpt
 	if debug {
