@@ -14,13 +14,35 @@ import (
 	"github.com/openclaw/terraform-provider-openclaw/internal/provider/shared"
 )
 
+func emptyState(ctx context.Context) tfsdk.State {
+	var sr resource.SchemaResponse
+	NewResource().(*Resource).Schema(ctx, resource.SchemaRequest{}, &sr)
+	return tfsdk.State{Schema: sr.Schema}
+}
+
+// sampleModel is an environment's model as a refresh holds it.
+func sampleModel(ctx context.Context, t testing.TB, env *api.Environment) resourceModel {
+	t.Helper()
+	var m resourceModel
+	m.Labels = types.MapNull(types.StringType)
+	m.GatewayToken = types.StringValue("tok")
+	if d := m.fromAPI(ctx, env, true); d.HasError() {
+		t.Fatal(d)
+	}
+	if d := m.snapshotsFromAPI(env); d.HasError() {
+		t.Fatal(d)
+	}
+	m.SecretsWO = types.MapNull(types.StringType)
+	m.SecretsWOVersion = types.Int64Value(2)
+	m.Timeouts.Object = types.ObjectNull(map[string]attr.Type{"create": types.StringType, "update": types.StringType, "delete": types.StringType})
+	return m
+}
+
 // Refresh reads and writes this model for every environment: the codec
 // must handle it, and give what the framework gives.
 func TestStateCodecMatchesFramework(t *testing.T) {
 	ctx := context.Background()
-	var sr resource.SchemaResponse
-	NewResource().(*Resource).Schema(ctx, resource.SchemaRequest{}, &sr)
-	empty := tfsdk.State{Schema: sr.Schema}
+	empty := emptyState(ctx)
 	if !shared.CodecHandles[resourceModel](ctx, empty) {
 		t.Fatal("the state codec does not handle resourceModel: every refresh goes through the framework's reflection")
 	}
@@ -31,19 +53,7 @@ func TestStateCodecMatchesFramework(t *testing.T) {
 	noLabels := sampleEnv()
 	noLabels.Labels = nil
 	for _, env := range []*api.Environment{sampleEnv(), withSnapshots, noLabels} {
-		var m resourceModel
-		m.Labels = types.MapNull(types.StringType)
-		m.GatewayToken = types.StringValue("tok")
-		if d := m.fromAPI(ctx, env, true); d.HasError() {
-			t.Fatal(d)
-		}
-		if d := m.snapshotsFromAPI(env); d.HasError() {
-			t.Fatal(d)
-		}
-		m.SecretsWO = types.MapNull(types.StringType)
-		m.SecretsWOVersion = types.Int64Value(2)
-		m.Timeouts.Object = types.ObjectNull(map[string]attr.Type{"create": types.StringType, "update": types.StringType, "delete": types.StringType})
-
+		m := sampleModel(ctx, t, env)
 		framework, ours := empty, empty
 		if d := framework.Set(ctx, &m); d.HasError() {
 			t.Fatal(d)
@@ -65,4 +75,35 @@ func TestStateCodecMatchesFramework(t *testing.T) {
 			t.Fatalf("GetState = %+v\nframework = %+v", got, want)
 		}
 	}
+}
+
+// BenchmarkStateGetSet is Read's conversions of one environment: the
+// framework's reflection against the codec.
+func BenchmarkStateGetSet(b *testing.B) {
+	ctx := context.Background()
+	m := sampleModel(ctx, b, sampleEnv())
+	state := emptyState(ctx)
+	if d := state.Set(ctx, &m); d.HasError() {
+		b.Fatal(d)
+	}
+	b.Run("framework", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var got resourceModel
+			out := state
+			if d := append(state.Get(ctx, &got), out.Set(ctx, &got)...); d.HasError() {
+				b.Fatal(d)
+			}
+		}
+	})
+	b.Run("codec", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var got resourceModel
+			out := state
+			if d := append(shared.GetState(ctx, state, &got), shared.SetState(ctx, &out, &got)...); d.HasError() {
+				b.Fatal(d)
+			}
+		}
+	})
 }
