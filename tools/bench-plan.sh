@@ -9,7 +9,8 @@
 # the same plugin framework, no API at all). Then it times a refreshing
 # `terraform plan` of each, interleaved ROUNDS times, and prints the medians,
 # the ratios, each provider's peak RSS and CPU time during the plan (read by
-# a wrapper around the plugin binary) and the control plane's CPU time.
+# a wrapper around the plugin binary), Terraform core's CPU time (Terraform's
+# own, its providers' taken out) and the control plane's.
 #
 # With BENCH_PROFILE_DIR set, every openclaw provider run of the timed plans
 # also writes a pprof CPU profile there (OPENCLAW_PROVIDER_CPUPROFILE, see
@@ -109,7 +110,15 @@ resource "random_string" "fleet" {
 }
 TF
 
-tf() { terraform -chdir="$work/$1" "${@:2}" -input=false -no-color >"$work/out.$1" 2>&1 || { cat "$work/out.$1" >&2; return 1; }; }
+# tf DIR ARGS...: terraform in $work/DIR; with TF_TIME set, its user+system
+# CPU seconds, its providers' included, go to that file.
+tf() {
+	local timer=()
+	[ -n "${TF_TIME:-}" ] && timer=(/usr/bin/time -f '%U %S' -o "$TF_TIME")
+	"${timer[@]}" terraform -chdir="$work/$1" "${@:2}" -input=false -no-color >"$work/out.$1" 2>&1 || { cat "$work/out.$1" >&2; return 1; }
+}
+# cpu_ms FILE: the CPU milliseconds /usr/bin/time wrote there.
+cpu_ms() { tail -n1 "$1" | awk '{ printf "%d", ($1 + $2) * 1000 }'; }
 for c in openclaw core random; do
 	echo "bench-plan: applying $n resources ($c)" >&2
 	tf "$c" apply -auto-approve -parallelism=20
@@ -139,19 +148,22 @@ if [ -n "${BENCH_PROFILE_DIR:-}" ]; then
 	touch "$work/profile"
 fi
 rm -f "$work"/rss.*
-declare -A rss cpu
+declare -A rss cpu core
 for r in $(seq 1 "$rounds"); do
 	for c in openclaw core random; do
 		[ "$c" = openclaw ] && cp0=$(cp_cpu_ms)
 		s=$(now)
-		tf "$c" plan -refresh=true -detailed-exitcode
+		TF_TIME="$work/tfcpu.$c" tf "$c" plan -refresh=true -detailed-exitcode
 		times[$c]+="$(( ($(now) - s) / 1000000 )) "
 		[ "$c" = openclaw ] && cpu[cp]+="$(($(cp_cpu_ms) - cp0)) "
 	done
 	read -r m u <<<"$(provider_usage terraform-provider-openclaw)"
 	rss[openclaw]+="$m " cpu[openclaw]+="$u "
+	core[openclaw]+="$(($(cpu_ms "$work/tfcpu.openclaw") - u)) "
 	read -r m u <<<"$(provider_usage terraform-provider-random)"
 	rss[random]+="$m " cpu[random]+="$u "
+	core[random]+="$(($(cpu_ms "$work/tfcpu.random") - u)) "
+	core[core]+="$(cpu_ms "$work/tfcpu.core") "
 done
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
@@ -163,10 +175,14 @@ rr=$(echo "${rss[random]}" | median)
 co=$(echo "${cpu[openclaw]}" | median)
 cr=$(echo "${cpu[random]}" | median)
 ccp=$(echo "${cpu[cp]}" | median)
+ko=$(echo "${core[openclaw]}" | median)
+kc=$(echo "${core[core]}" | median)
+kr=$(echo "${core[random]}" | median)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 printf 'resources=%d rounds=%d (medians of interleaved refreshing plans), load average %s\n' "$n" "$rounds" "$(cut -d' ' -f1-3 /proc/loadavg)"
-printf '  openclaw_environment  %6d ms   provider peak RSS %4d MiB, CPU %5d ms; control plane CPU %5d ms\n' "$o" "$ro" "$co" "$ccp"
-printf '  terraform_data        %6d ms   (no provider)\n' "$c"
-printf '  random_string         %6d ms   provider peak RSS %4d MiB, CPU %5d ms\n' "$rnd" "$rr" "$cr"
+printf '  %-21s %8s   %-14s %s\n' "" wall "provider RSS" "CPU: Terraform core, provider, control plane"
+printf '  %-21s %6d ms   %10d MiB   %6d ms, %6d ms, %6d ms\n' openclaw_environment "$o" "$ro" "$ko" "$co" "$ccp"
+printf '  %-21s %6d ms   %14s   %6d ms\n' terraform_data "$c" "" "$kc"
+printf '  %-21s %6d ms   %10d MiB   %6d ms, %6d ms\n' random_string "$rnd" "$rr" "$kr" "$cr"
 printf '  ratio vs terraform_data %s   ratio vs random_string %s   RSS ratio vs random %s   provider CPU ratio vs random %s\n' \
 	"$(ratio "$o" "$c")" "$(ratio "$o" "$rnd")" "$(ratio "$ro" "$rr")" "$(ratio "$co" "$cr")"
