@@ -24,7 +24,7 @@ type frameworkServer interface {
 // Why: the framework keeps the cancel function of every RPC's context until
 // StopProvider (proto6server.Server.registerContext appends it to a slice
 // that only StopProvider empties), and with it the whole context chain of the
-// RPC: gRPC stream data and the SDK's loggers, about 15 KiB an RPC. A plan of
+// RPC: gRPC stream data and the SDK's loggers, about 17 KiB an RPC. A plan of
 // 500 resources makes 2,000 such RPCs, so the heap the garbage collector
 // marks grew to 35 MiB by the end of the plan, the largest part of the
 // provider's memory and of its GC work. Handing the framework a context that
