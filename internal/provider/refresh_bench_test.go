@@ -183,15 +183,7 @@ func jsonOf(v tftypes.Value) any {
 		return nil
 	}
 	switch t := v.Type().(type) {
-	case tftypes.Object:
-		var m map[string]tftypes.Value
-		_ = v.As(&m)
-		out := make(map[string]any, len(m))
-		for k, e := range m {
-			out[k] = jsonOf(e)
-		}
-		return out
-	case tftypes.Map:
+	case tftypes.Object, tftypes.Map:
 		var m map[string]tftypes.Value
 		_ = v.As(&m)
 		out := make(map[string]any, len(m))

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -86,24 +87,29 @@ func BenchmarkStateGetSet(b *testing.B) {
 	if d := state.Set(ctx, &m); d.HasError() {
 		b.Fatal(d)
 	}
-	b.Run("framework", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			var got resourceModel
-			out := state
-			if d := append(state.Get(ctx, &got), out.Set(ctx, &got)...); d.HasError() {
-				b.Fatal(d)
+	conversions := map[string]struct {
+		get func(tfsdk.State, *resourceModel) diag.Diagnostics
+		set func(*tfsdk.State, *resourceModel) diag.Diagnostics
+	}{
+		"framework": {
+			get: func(s tfsdk.State, m *resourceModel) diag.Diagnostics { return s.Get(ctx, m) },
+			set: func(s *tfsdk.State, m *resourceModel) diag.Diagnostics { return s.Set(ctx, m) },
+		},
+		"codec": {
+			get: func(s tfsdk.State, m *resourceModel) diag.Diagnostics { return shared.GetState(ctx, s, m) },
+			set: func(s *tfsdk.State, m *resourceModel) diag.Diagnostics { return shared.SetState(ctx, s, m) },
+		},
+	}
+	for name, conv := range conversions {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				var got resourceModel
+				out := state
+				if d := append(conv.get(state, &got), conv.set(&out, &got)...); d.HasError() {
+					b.Fatal(d)
+				}
 			}
-		}
-	})
-	b.Run("codec", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			var got resourceModel
-			out := state
-			if d := append(shared.GetState(ctx, state, &got), shared.SetState(ctx, &out, &got)...); d.HasError() {
-				b.Fatal(d)
-			}
-		}
-	})
+		})
+	}
 }
