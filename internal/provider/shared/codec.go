@@ -16,7 +16,7 @@ import (
 
 // stateCodec makes the conversions tfsdk.State.Get and Set make between a
 // model struct and the state's object value, with the struct's layout
-// worked out once per model and schema. The framework walks the struct by
+// worked out once per model. The framework walks the struct by
 // reflection on every call, compiling a regular expression per field
 // (internal/reflect.isValidFieldName): for a 30-attribute model that was a
 // tenth of the provider's CPU in a refresh. Only models whose fields are
