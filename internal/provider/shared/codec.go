@@ -18,7 +18,7 @@ import (
 // model struct and the state's object value, with the struct's layout
 // worked out once per model. The framework walks the struct by
 // reflection on every call, compiling a regular expression per field
-// (internal/reflect.isValidFieldName): for a 30-attribute model that was a
+// (internal/reflect.isValidFieldName): for the 24-attribute environment model that was a
 // tenth of the provider's CPU in a refresh. Only models whose fields are
 // all attr.Value (nested attributes as types.Object and the like) are
 // handled; anything else, and any value the codec does not expect, goes
