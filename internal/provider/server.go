@@ -13,7 +13,7 @@ import (
 // server implements; the wrapper keeps it all visible to tf6server, which
 // looks for the optional parts (list resources, actions, state stores).
 type frameworkServer interface {
-	tfprotov6.ProviderServerWithListResource
+	tfprotov6.ProviderServerWithListResource //nolint:staticcheck // tf6server still asserts it
 	tfprotov6.ActionServer
 	tfprotov6.StateStoreServer
 }

@@ -17,18 +17,23 @@ type payloadKey struct{}
 // payload stands for what an RPC's context carries (loggers, gRPC stream).
 type payload struct{ _ [4096]byte }
 
+// watchedContext is an RPC's context holding a payload, and a weak pointer
+// that tells whether anything still holds the payload.
+func watchedContext() (context.Context, context.CancelFunc, weak.Pointer[payload]) {
+	p := &payload{}
+	ctx, cancel := context.WithCancel(context.WithValue(context.Background(), payloadKey{}, p))
+	return ctx, cancel, weak.Make(p)
+}
+
 // keptAfterRPC reports whether anything still holds the context of a
 // finished ValidateResourceConfig RPC, by watching a value stored in it.
 func keptAfterRPC(t *testing.T, server tfprotov6.ProviderServer) bool {
 	t.Helper()
-	p := &payload{}
-	watch := weak.Make(p)
-	ctx, cancel := context.WithCancel(context.WithValue(context.Background(), payloadKey{}, p))
+	ctx, cancel, watch := watchedContext()
 	if _, err := server.ValidateResourceConfig(ctx, &tfprotov6.ValidateResourceConfigRequest{TypeName: "openclaw_environment"}); err != nil {
 		t.Fatal(err)
 	}
 	cancel() // gRPC cancels an RPC's context when the RPC ends
-	p = nil
 	runtime.GC()
 	runtime.GC()
 	kept := watch.Value() != nil
@@ -48,6 +53,9 @@ func TestServerReleasesRPCContexts(t *testing.T) {
 	}
 }
 
+// tf6server looks for these (deprecated) interfaces to serve their RPCs.
+//
+//nolint:staticcheck // see above
 func TestServerKeepsOptionalServers(t *testing.T) {
 	s := NewServer("test")()
 	if _, ok := s.(tfprotov6.ProviderServerWithListResource); !ok {

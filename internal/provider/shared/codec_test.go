@@ -27,7 +27,7 @@ type codecModel struct {
 	On       types.Bool     `tfsdk:"on"`
 	Ratio    types.Float64  `tfsdk:"ratio"`
 	Timeouts timeouts.Value `tfsdk:"timeouts"`
-	scratch  int            // unexported: not an attribute
+	Note     string         `tfsdk:"-"` // not an attribute
 }
 
 // codecOdd has a field the codec leaves to the framework.
