@@ -433,8 +433,11 @@ func (d *Driver) health(id string) driver.Health {
 	return podHealth(sts, pod, d.cfg.MaxRestarts)
 }
 
-// waitingFailed are container waiting reasons that retrying does not cure.
-var waitingFailed = []string{"CrashLoopBackOff", "CreateContainerConfigError", "InvalidImageName", "CreateContainerError"}
+// waitingFailed are container waiting reasons that retrying does not cure
+// soon. ImagePullBackOff is a pull that already failed (a version whose
+// image does not exist, most often): the kubelet keeps trying, but the
+// apply should say so now rather than time out.
+var waitingFailed = []string{"CrashLoopBackOff", "CreateContainerConfigError", "InvalidImageName", "CreateContainerError", "ImagePullBackOff"}
 
 // podHealth reads the pod of a StatefulSet of one replica.
 func podHealth(sts *appsv1.StatefulSet, pod *corev1.Pod, maxRestarts int) driver.Health {
