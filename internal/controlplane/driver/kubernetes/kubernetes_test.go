@@ -539,3 +539,30 @@ func TestStartupErrors(t *testing.T) {
 	}
 
 }
+
+// The API server accepts examples/kubernetes/controlplane.yaml as it is
+// (a dry run: kwok would run no container anyway), in a namespace holding
+// rbac.yaml.
+func TestControlPlaneExampleIsValid(t *testing.T) {
+	admin := kubetest.Client(t)
+	ns := kubetest.Namespace(t, admin)
+	asControlPlane(t, admin, ns, nil)
+	c := testCtx(t)
+	dry := metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}}
+	for _, obj := range kubetest.Decode(t, "../../../../examples/kubernetes/controlplane.yaml") {
+		var err error
+		switch o := obj.(type) {
+		case *appsv1.Deployment:
+			o.Namespace = ns
+			_, err = admin.AppsV1().Deployments(ns).Create(c, o, dry)
+		case *corev1.Service:
+			o.Namespace = ns
+			_, err = admin.CoreV1().Services(ns).Create(c, o, dry)
+		default:
+			t.Fatalf("unexpected %T in controlplane.yaml", obj)
+		}
+		if err != nil {
+			t.Errorf("the API server refuses controlplane.yaml: %v", err)
+		}
+	}
+}
