@@ -158,10 +158,10 @@ func (c *conn) ClaimOperations(ctx context.Context, owner string, now, leaseUnti
 		skipLocked = " FOR UPDATE SKIP LOCKED"
 	}
 	claimed, err := c.listOperations(ctx, "claim operations", `WITH candidates (candidate_id) AS MATERIALIZED (
-			SELECT id FROM operations WHERE `+claimable+` ORDER BY next_run_at, id LIMIT ?`+skipLocked+`)
+			SELECT id FROM operations WHERE `+claimable+` ORDER BY next_run_at, id`+limitClause(limit)+skipLocked+`)
 		UPDATE operations SET lease_owner = ?, lease_until = ?
 		WHERE id IN (SELECT candidate_id FROM candidates) AND `+claimable+` RETURNING `+operationCols,
-		nowArg, nowArg, owner, limit, owner, untilArg, nowArg, nowArg, owner)
+		nowArg, nowArg, owner, owner, untilArg, nowArg, nowArg, owner)
 	if err != nil {
 		return nil, err
 	}

@@ -225,8 +225,7 @@ func (c *conn) ListResources(ctx context.Context, f store.ListFilter) ([]*store.
 	if len(where) > 0 {
 		query += ` WHERE ` + strings.Join(where, " AND ")
 	}
-	query += ` ORDER BY r.id` + order + ` LIMIT ?`
-	args = append(args, size+1)
+	query += ` ORDER BY r.id` + order + limitClause(size+1)
 
 	q := c.q()
 	rows, err := c.query(ctx, q, query, args...)

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"strconv"
 	"sync"
 )
 
@@ -21,6 +22,11 @@ type stmtCache struct {
 	m      map[string]*sql.Stmt // a nil value: being prepared, or cannot be
 	closed bool
 }
+
+// limitClause is " LIMIT n" with n written into the text: SQLite re-plans a
+// prepared statement on every run whose LIMIT is a bound parameter, which
+// cost more than the query itself. n is always the store's own int.
+func limitClause(n int) string { return " LIMIT " + strconv.Itoa(n) }
 
 func newStmtCache(db *sql.DB) *stmtCache {
 	return &stmtCache{db: db, m: map[string]*sql.Stmt{}}
