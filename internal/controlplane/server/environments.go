@@ -341,13 +341,9 @@ func (s *Server) deleteEnvironment(w http.ResponseWriter, r *http.Request, p *pr
 
 // environmentView renders the API representation of a stored environment.
 func (s *Server) environmentView(ctx context.Context, tx store.Tx, res *store.Resource) (api.Environment, error) {
-	var spec envSpec
-	var st envStatus
-	if err := json.Unmarshal(res.Spec, &spec); err != nil {
-		return api.Environment{}, fmt.Errorf("decode spec of %s: %w", res.ID, err)
-	}
-	if err := json.Unmarshal(res.Status, &st); err != nil {
-		return api.Environment{}, fmt.Errorf("decode status of %s: %w", res.ID, err)
+	spec, st, err := s.envViews.of(res)
+	if err != nil {
+		return api.Environment{}, err
 	}
 	secrets, err := s.secretInfos(ctx, tx, res.ID)
 	if err != nil {

@@ -85,6 +85,8 @@ type Server struct {
 	logger       *slog.Logger
 	drainTimeout time.Duration
 	limits       *limiter
+	keys         *keyCache // verified API keys (keycache.go)
+	envViews     *decodeCache[envSpec, envStatus]
 	regions      []api.Region
 	catalog      gpucatalog.Catalog
 	now          func() time.Time
@@ -128,6 +130,8 @@ func New(cfg Config) (*Server, error) {
 		drainTimeout: cfg.DrainTimeout,
 		logger:       cfg.Logger,
 		limits:       newLimiter(cfg.RateLimit, cmp.Or(max(cfg.RateBurst, 0), defaultRateBurst)),
+		keys:         newKeyCache(),
+		envViews:     newDecodeCache[envSpec, envStatus](),
 		regions:      cfg.Regions,
 		now:          cfg.Now,
 		metrics:      newMetrics(),

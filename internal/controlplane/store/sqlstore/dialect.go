@@ -67,6 +67,16 @@ func (d *dialect) rebind(query string) string {
 	return b.String()
 }
 
+// labelsObject is a subquery of the labels of the resource whose ID is
+// idCol, as one JSON object (NULL or {} without labels).
+func (d *dialect) labelsObject(idCol string) string {
+	agg := "json_group_object"
+	if d == postgresDialect {
+		agg = "json_object_agg"
+	}
+	return `(SELECT ` + agg + `(l.key, l.value) FROM resource_labels l WHERE l.resource_id = ` + idCol + `)`
+}
+
 // tsParam is the placeholder for a timestamp argument in a position where
 // PostgreSQL cannot infer its type (CASE branches).
 func (d *dialect) tsParam() string {
