@@ -64,16 +64,21 @@ type Snapshot struct {
 	Status          string            `json:"status"`
 	// StatusMessage says why a snapshot is failed or corrupt (for a corrupt
 	// one, the first failing path).
-	StatusMessage   string     `json:"status_message,omitempty"`
-	SizeBytes       int64      `json:"size_bytes"`
-	SHA256          string     `json:"sha256"`
-	FileCount       int64      `json:"file_count"`
-	OpenClawVersion string     `json:"openclaw_version"`
-	ETag            string     `json:"etag"`
-	CreatedAt       time.Time  `json:"created_at"`
-	UpdatedAt       time.Time  `json:"updated_at"`
-	CompletedAt     *time.Time `json:"completed_at,omitempty"`
-	VerifiedAt      *time.Time `json:"verified_at,omitempty"`
+	StatusMessage   string `json:"status_message,omitempty"`
+	SizeBytes       int64  `json:"size_bytes"`
+	SHA256          string `json:"sha256"`
+	FileCount       int64  `json:"file_count"`
+	OpenClawVersion string `json:"openclaw_version"`
+	// Format is the archive's: "openclaw-backup" (written by `openclaw
+	// backup create`, the process driver) or "openclaw-state-archive" (the
+	// control plane's archiver, the simulator). CreatedBy names the tool.
+	Format      string     `json:"format,omitempty"`
+	CreatedBy   string     `json:"created_by,omitempty"`
+	ETag        string     `json:"etag"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+	CompletedAt *time.Time `json:"completed_at,omitempty"`
+	VerifiedAt  *time.Time `json:"verified_at,omitempty"`
 }
 
 // SnapshotCreate is the body of POST /v1/snapshots.

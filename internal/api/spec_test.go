@@ -343,7 +343,8 @@ func sampleSnapshot() api.Snapshot {
 		Labels: map[string]string{"team": "platform"}, RetentionDays: ptr[int64](30), ExpiresAt: &t1,
 		Locked: true, LockUntil: &t1, Status: api.SnapshotCorrupt, StatusMessage: "manifest check failed: workspace/AGENTS.md",
 		SizeBytes: 51234, SHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", FileCount: 12,
-		OpenClawVersion: "2026.11.3", ETag: "2", CreatedAt: t0, UpdatedAt: t1, CompletedAt: &t1, VerifiedAt: &t1,
+		OpenClawVersion: "2026.11.3", Format: "openclaw-backup", CreatedBy: "openclaw 2026.11.3 backup create",
+		ETag: "2", CreatedAt: t0, UpdatedAt: t1, CompletedAt: &t1, VerifiedAt: &t1,
 	}
 }
 

@@ -3,19 +3,16 @@
 // .tar.gz holding the directory and a manifest.json that lists every file's
 // path, size and SHA-256, the OpenClaw version, the environment and the time.
 //
-// Two operations, behind the Archiver interface, so that a provisioning
-// driver running real gateways can supply OpenClaw's own backup path instead:
-// Create archives a live state directory (SQLite databases through SQLite's
-// online backup, never raw copies of live -wal or -shm files), and Restore
-// extracts an archive that may have been tampered with into a fresh
-// directory, refusing anything that could escape it.
+// Dir is the simulator driver's backup (the process driver uses OpenClaw's
+// own `openclaw backup create`): Create archives a live state directory
+// (SQLite databases through SQLite's online backup, never raw copies of live
+// -wal or -shm files), and Restore extracts an archive that may have been
+// tampered with into a fresh directory, refusing anything that could escape
+// it. Inspect and Filter read archives of both formats, Dir's and
+// OpenClaw's, for the control plane's checks of every snapshot.
 package archive
 
-import (
-	"context"
-	"io"
-	"time"
-)
+import "time"
 
 // ManifestName is the manifest's path inside an archive.
 const ManifestName = "manifest.json"
@@ -65,15 +62,6 @@ type RestoreOptions struct {
 // DefaultMaxBytes bounds an archive's uncompressed size when the caller sets
 // no limit.
 const DefaultMaxBytes int64 = 64 << 30
-
-// Archiver produces and restores state directory archives.
-type Archiver interface {
-	// Create writes an archive of the live state directory stateDir to w.
-	Create(ctx context.Context, stateDir string, meta Meta, w io.Writer) (*Manifest, error)
-	// Restore extracts the archive r into freshDir, which must not exist:
-	// it appears complete or not at all.
-	Restore(ctx context.Context, r io.Reader, freshDir string, opts RestoreOptions) (*Manifest, error)
-}
 
 // EntryError names the archive entry that made an archive unusable.
 type EntryError struct {

@@ -22,16 +22,14 @@ import (
 	"modernc.org/sqlite"
 )
 
-// Dir is the Archiver that reads and writes state directories itself (the
-// simulator's path; a driver running real gateways can use OpenClaw's own
-// `openclaw backup create` instead).
+// Dir reads and writes state directory archives itself (the simulator
+// driver's backups; the process driver uses OpenClaw's own `openclaw backup
+// create`).
 type Dir struct {
 	// TempDir holds the online copies of SQLite databases while they are
 	// archived; default os.TempDir().
 	TempDir string
 }
-
-var _ Archiver = Dir{}
 
 // sqliteHeader starts every SQLite database file.
 var sqliteHeader = []byte("SQLite format 3\x00")
@@ -40,10 +38,10 @@ var sqliteHeader = []byte("SQLite format 3\x00")
 // online backup already contains what they hold.
 var sqliteSidecars = []string{"-wal", "-shm", "-journal"}
 
-// Create archives stateDir. Regular files are copied as they are, SQLite
-// databases through SQLite's online backup API (a consistent copy of a
-// database that is being written), and their -wal, -shm and -journal files
-// are left out. Directories and symbolic links are kept; sockets, pipes and
+// Create writes an archive of the live state directory stateDir to w.
+// Regular files are copied as they are, SQLite databases through SQLite's
+// online backup API (a consistent copy of a database that is being
+// written), and their -wal, -shm and -journal files are left out. Directories and symbolic links are kept; sockets, pipes and
 // devices are skipped (a live gateway may hold a socket).
 func (d Dir) Create(ctx context.Context, stateDir string, meta Meta, w io.Writer) (*Manifest, error) {
 	root, err := filepath.Abs(stateDir)

@@ -26,10 +26,15 @@ const maxManifestBytes = 64 << 20
 // file's size and SHA-256, no file missing or extra. The first mismatch is an
 // *EntryError naming the path.
 func Verify(ctx context.Context, r io.Reader) (*Manifest, error) {
-	return walk(ctx, r, nil, RestoreOptions{})
+	info, err := walk(ctx, r, nil, RestoreOptions{}, false)
+	if err != nil {
+		return nil, err
+	}
+	return info.Manifest, nil
 }
 
-// Restore extracts r into freshDir (see Archiver). The archive is written to
+// Restore extracts r into freshDir, which must not exist: it appears
+// complete or not at all. The archive is written to
 // a hidden sibling directory, checked against its manifest, and renamed into
 // place only when complete; on any error nothing remains.
 func (Dir) Restore(ctx context.Context, r io.Reader, freshDir string, opts RestoreOptions) (*Manifest, error) {
@@ -51,7 +56,7 @@ func (Dir) Restore(ctx context.Context, r io.Reader, freshDir string, opts Resto
 	if err := os.Mkdir(tmp, 0o700); err != nil {
 		return nil, err
 	}
-	m, err := walk(ctx, r, &extractor{root: tmp, links: map[string]bool{}}, opts)
+	info, err := walk(ctx, r, &extractor{root: tmp, links: map[string]bool{}}, opts, false)
 	if err == nil {
 		err = os.Rename(tmp, dest)
 	}
@@ -61,7 +66,7 @@ func (Dir) Restore(ctx context.Context, r io.Reader, freshDir string, opts Resto
 		}
 		return nil, err
 	}
-	return m, nil
+	return info.Manifest, nil
 }
 
 // extractor writes entries below root.
@@ -80,8 +85,10 @@ type seen struct {
 }
 
 // walk reads every entry of a .tar.gz, checking it; with x set it also
-// extracts. It returns the archive's manifest once everything matched.
-func walk(ctx context.Context, r io.Reader, x *extractor, opts RestoreOptions) (*Manifest, error) {
+// extracts. It returns what the archive holds once everything matched its
+// manifest. backups accepts OpenClaw backups too (never with x: those are
+// extracted by `openclaw backup restore`).
+func walk(ctx context.Context, r io.Reader, x *extractor, opts RestoreOptions, backups bool) (*Info, error) {
 	limit := opts.MaxBytes
 	if limit <= 0 {
 		limit = DefaultMaxBytes
@@ -94,6 +101,7 @@ func walk(ctx context.Context, r io.Reader, x *extractor, opts RestoreOptions) (
 	tr := tar.NewReader(gz)
 	var (
 		m     *Manifest
+		bm    *BackupManifest
 		total int64
 		files = map[string]seen{}
 		dirs  = map[string]bool{}
@@ -113,7 +121,7 @@ func walk(ctx context.Context, r io.Reader, x *extractor, opts RestoreOptions) (
 		if err != nil {
 			return nil, &EntryError{Path: hdr.Name, Reason: err.Error()}
 		}
-		if m != nil {
+		if m != nil || bm != nil {
 			return nil, &EntryError{Path: name, Reason: "follows manifest.json, which must be the last entry"}
 		}
 		if _, dup := files[name]; dup || dirs[name] {
@@ -135,6 +143,15 @@ func walk(ctx context.Context, r io.Reader, x *extractor, opts RestoreOptions) (
 		case tar.TypeReg:
 			if name == ManifestName {
 				if m, err = readManifest(tr, hdr.Size); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			if isBackupManifest(name) && (backups || x != nil) {
+				if x != nil {
+					return nil, &EntryError{Path: name, Reason: "is the manifest of an OpenClaw backup (openclaw backup create); those are restored with openclaw backup restore"}
+				}
+				if bm, err = readBackupManifest(tr, name, hdr.Size); err != nil {
 					return nil, err
 				}
 				continue
@@ -167,10 +184,16 @@ func walk(ctx context.Context, r io.Reader, x *extractor, opts RestoreOptions) (
 			return nil, &EntryError{Path: name, Reason: fmt.Sprintf("has unsupported type %q", hdr.Typeflag)}
 		}
 	}
-	if m == nil {
-		return nil, &EntryError{Path: ManifestName, Reason: "is missing"}
+	switch {
+	case m != nil:
+		if err := checkManifest(m, files); err != nil {
+			return nil, err
+		}
+		return &Info{Format: FormatStateArchive, Files: int64(len(m.Files)), Bytes: total, OpenClawVersion: m.OpenClawVersion, Manifest: m}, nil
+	case bm != nil:
+		return checkBackup(bm, files, dirs, total)
 	}
-	return m, checkManifest(m, files)
+	return nil, &EntryError{Path: ManifestName, Reason: "is missing"}
 }
 
 func excluded(fn func(string) bool, name string) bool { return fn != nil && fn(name) }

@@ -75,11 +75,15 @@ type Gateways interface {
 	// first. ErrNotSupported when the driver runs no gateway process.
 	Logs(ctx context.Context, id string, tail int) ([]string, error)
 	// Backup writes an archive of the gateway's state directory into dir
-	// (safe while the gateway runs) and describes it.
+	// (safe while the gateway runs) and describes it. A driver that cannot
+	// returns an error wrapping ErrNotSupported (and implements
+	// BackupSupport, so snapshots are refused before they are queued).
 	Backup(ctx context.Context, id, dir string) (Backup, error)
-	// Restore unpacks archive into the state directory of id, which must
-	// not exist yet (a restore always writes a fresh directory; activating it
-	// is starting that environment).
+	// Restore unpacks archive (one Backup of this driver wrote) into the
+	// state directory of id, which must not exist yet (a restore always
+	// writes a fresh directory; activating it is starting that
+	// environment): an error wrapping ErrStateExists when it does. On any
+	// other error no state directory is left.
 	Restore(ctx context.Context, id, archive string) error
 	// Events delivers what the driver observed on its own: a gateway that
 	// crashed and was restarted, or failed for good. nil when it never does.
@@ -123,7 +127,22 @@ var (
 	ErrRunning = errors.New("gateway is still running")
 	// ErrUnknownVersion: the driver cannot run the version asked for.
 	ErrUnknownVersion = errors.New("OpenClaw version not installed")
+	// ErrStateExists: a restore found the state directory already there.
+	ErrStateExists = errors.New("state directory already exists; a restore writes a fresh state directory only")
 )
+
+// BackupSupport is implemented by Gateways whose Backup and Restore may be
+// unsupported (the Kubernetes driver); Gateways without it back up.
+type BackupSupport interface {
+	// CanBackup reports whether Backup and Restore work on this driver.
+	CanBackup() bool
+}
+
+// CanBackup reports whether g backs up and restores state directories.
+func CanBackup(g Gateways) bool {
+	b, ok := g.(BackupSupport)
+	return !ok || b.CanBackup()
+}
 
 // Gateway is what a driver needs to know about one environment's gateway.
 type Gateway struct {
@@ -205,7 +224,8 @@ type Backup struct {
 	SizeBytes int64
 	// SHA256 of the archive, hex.
 	SHA256 string
-	// Tool that wrote it ("openclaw backup create" or "simulator").
+	// Tool that wrote it: "openclaw <version> backup create" (process
+	// driver) or the simulator's simulator.BackupTool.
 	Tool string
 }
 

@@ -43,6 +43,9 @@ type envStatus struct {
 	Message string `json:"message,omitempty"`
 	// GatewayToken is the gateway's shared token, encrypted with the keyring.
 	GatewayToken *sealed `json:"gateway_token,omitempty"`
+	// Restored: the restore_from snapshot is in the state directory (a
+	// retried create step does not restore again).
+	Restored bool `json:"restored,omitempty"`
 }
 
 // Defaults for omitted create fields.

@@ -17,7 +17,6 @@ import (
 	"github.com/oklog/ulid/v2"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/api"
-	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/archive"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/driver"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/keys"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/secrets"
@@ -54,9 +53,8 @@ type Config struct {
 	// POST /v1/simulator/clock (--sim-clock); nil: no way to move it.
 	SimClock *SimClock
 	// Snapshots is where snapshot archives are stored (nil: snapshots are
-	// refused); Archiver makes and restores them (default archive.Dir).
+	// refused); the driver's Backup and Restore make and restore them.
 	Snapshots *snapshotblob.Bucket
-	Archiver  archive.Archiver
 	// SnapshotReapInterval is how often expired snapshots are deleted;
 	// default one minute.
 	SnapshotReapInterval time.Duration
@@ -96,9 +94,8 @@ type Server struct {
 	scheduler *scheduler
 	simClock  *SimClock
 	metrics   *metrics
-	// snapshots and archiver serve data snapshots.
+	// snapshots stores data snapshots.
 	snapshots *snapshotblob.Bucket
-	archiver  archive.Archiver
 	reapEvery time.Duration
 	handler   http.Handler
 	// patterns are the authenticated routes, in registration order.
@@ -139,16 +136,12 @@ func New(cfg Config) (*Server, error) {
 		simClock:     cfg.SimClock,
 
 		snapshots: cfg.Snapshots,
-		archiver:  cfg.Archiver,
 		reapEvery: cfg.SnapshotReapInterval,
 
 		draining: make(chan struct{}),
 	}
 	if s.now == nil && s.simClock != nil {
 		s.now = s.simClock.Now
-	}
-	if s.archiver == nil {
-		s.archiver = archive.Dir{}
 	}
 	if s.reapEvery <= 0 {
 		s.reapEvery = time.Minute

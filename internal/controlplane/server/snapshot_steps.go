@@ -2,27 +2,34 @@ package server
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/api"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/archive"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/driver"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/snapshotblob"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store"
 )
 
-// Snapshots: taking one archives the environment's state directory
-// (archive.Archiver), encrypts it to the snapshot's own data key and
-// streams it to the blob store (snapshotblob) in one pass; nothing
-// unencrypted touches the disk beyond the archiver's transient SQLite
-// copies.
+// Snapshots: taking one asks the environment's driver for a backup
+// (driver.Gateways.Backup: `openclaw backup create` on the process driver,
+// the control plane's archiver on the simulator) into a private temporary
+// directory, checks the archive (archive.Inspect) while it is encrypted to
+// the snapshot's own data key and streamed to the blob store
+// (snapshotblob), then removes it. A restore decrypts the blob into a
+// temporary archive, checks it against the new environment's limits, leaves
+// out what the snapshot's options exclude, and hands it to the driver's
+// Restore, which writes a fresh state directory.
 
 func (s *Server) registerSnapshotSteps() {
 	s.engine.steps[opSnapshotCreate] = s.createSnapshotStep
@@ -92,24 +99,17 @@ func (s *Server) takeSnapshot(ctx context.Context, res *store.Resource) (fail *a
 	if err != nil {
 		return nil, fmt.Errorf("data key of snapshot %s: %w", res.ID, err)
 	}
-	meta := archive.Meta{OpenClawVersion: es.OpenClawVersion, EnvironmentID: env.ID, EnvironmentName: env.Name, CreatedAt: s.now()}
-	var m *archive.Manifest
 	bkey := blobKey(res.ID, strings.TrimPrefix(newID("a"), "a_"))
-	written, err := s.snapshots.Write(ctx, bkey, key, func(w io.Writer) error {
-		var err error
-		dir, err := s.stateDirOf(env.ID)
-		if err != nil {
-			return err
-		}
-		m, err = s.archiver.Create(ctx, dir, meta, w)
-		return err
-	})
+	b, info, written, err := s.backupToBlob(ctx, env.ID, bkey, key)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, err
 		}
-		s.logger.WarnContext(ctx, "snapshot failed", "snapshot_id", res.ID, "err", err)
-		return markFailed("archiving the state directory of %q: %v", env.Name, err)
+		s.logger.WarnContext(ctx, "snapshot failed", "snapshot_id", res.ID, "driver", s.drv.Name(), "err", err)
+		if errors.Is(err, driver.ErrNotSupported) {
+			return markFailed("the %s driver cannot back up the gateway of %q: %v", s.drv.Name(), env.Name, err)
+		}
+		return markFailed("backing up the state directory of %q: %v", env.Name, err)
 	}
 	now := s.now()
 	recorded := false
@@ -124,8 +124,10 @@ func (s *Server) takeSnapshot(ctx context.Context, res *store.Resource) (fail *a
 				Status:          api.SnapshotAvailable,
 				SizeBytes:       written.Size,
 				SHA256:          written.SHA256,
-				FileCount:       int64(len(m.Files)),
+				FileCount:       info.Files,
 				OpenClawVersion: es.OpenClawVersion,
+				Format:          info.Format,
+				CreatedBy:       b.Tool,
 				CompletedAt:     &now,
 				BlobKey:         bkey,
 			}
@@ -135,6 +137,42 @@ func (s *Server) takeSnapshot(ctx context.Context, res *store.Resource) (fail *a
 		err = s.snapshots.Delete(ctx, bkey)
 	}
 	return nil, err
+}
+
+// backupToBlob has the driver back up an environment and stores the
+// archive, encrypted, at bkey. The archive is checked on its way (one pass)
+// and must be the one the driver described.
+func (s *Server) backupToBlob(ctx context.Context, envID, bkey, key string) (driver.Backup, *archive.Info, snapshotblob.Written, error) {
+	tmp, err := os.MkdirTemp("", "openclaw-snapshot-")
+	if err != nil {
+		return driver.Backup{}, nil, snapshotblob.Written{}, err
+	}
+	defer os.RemoveAll(tmp) //nolint:errcheck // best effort: a private temporary directory
+	b, err := s.gw.Backup(ctx, envID, tmp)
+	if err != nil {
+		return b, nil, snapshotblob.Written{}, err
+	}
+	f, err := os.Open(b.Path)
+	if err != nil {
+		return b, nil, snapshotblob.Written{}, err
+	}
+	defer f.Close() //nolint:errcheck // read-only
+	var info *archive.Info
+	h := sha256.New()
+	written, err := s.snapshots.Write(ctx, bkey, key, func(w io.Writer) error {
+		out := io.MultiWriter(w, h)
+		var err error
+		if info, err = archive.Inspect(ctx, io.TeeReader(f, out), 0); err != nil {
+			return fmt.Errorf("the %s driver wrote an archive that does not check: %w", s.drv.Name(), err)
+		}
+		_, err = io.Copy(out, f) // what follows the last entry (gzip trailer)
+		return err
+	})
+	if err == nil && hex.EncodeToString(h.Sum(nil)) != b.SHA256 {
+		err = fmt.Errorf("the archive changed after the %s driver wrote it (SHA-256 %s, reported %s)", s.drv.Name(), hex.EncodeToString(h.Sum(nil)), b.SHA256)
+		_ = s.snapshots.Delete(ctx, bkey) // the step's error is the one to report
+	}
+	return b, info, written, err
 }
 
 func (s *Server) deleteSnapshotStep(ctx context.Context, op *store.Operation) (stepOutcome, error) {
@@ -173,7 +211,7 @@ func (s *Server) checkSnapshotBlob(ctx context.Context, res *store.Resource, st 
 	}
 	var verr error
 	got, err := s.snapshots.Read(ctx, st.BlobKey, key, func(pt io.Reader) error {
-		_, verr = archive.Verify(ctx, pt)
+		_, verr = archive.Inspect(ctx, pt, 0)
 		return nil
 	})
 	var ee *archive.EntryError
@@ -205,21 +243,24 @@ func orUnknown(s string) string {
 	return strings.TrimSpace(s)
 }
 
-// restoreEnvironment fills a new environment's (absent) state directory from
-// its restore_from snapshot. A directory that exists was restored by an
-// earlier run of the step. fail explains a restore that cannot succeed.
+// restoreEnvironment has the driver write a new environment's (absent)
+// state directory from its restore_from snapshot, once: the environment's
+// status records it, and a directory found there was restored by an earlier
+// run of the step. fail explains a restore that
+// cannot succeed; whatever fails, no state directory is left.
 func (s *Server) restoreEnvironment(ctx context.Context, env *store.Resource, spec envSpec) (fail string, err error) {
-	dir, err := s.stateDirOf(env.ID)
-	if err != nil {
+	var est envStatus
+	if err := json.Unmarshal(env.Status, &est); err != nil {
 		return "", err
 	}
-	if _, err := os.Lstat(dir); err == nil {
+	if est.Restored {
 		return "", nil
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return "", err
 	}
 	if s.snapshots == nil {
 		return "this control plane has no snapshot store configured", nil
+	}
+	if !driver.CanBackup(s.gw) {
+		return fmt.Sprintf("the %s driver cannot restore snapshots", s.drv.Name()), nil
 	}
 	from := spec.RestoreFrom
 	snap, err := s.store.GetResource(ctx, store.KindDataSnapshot, from.SnapshotID)
@@ -240,31 +281,86 @@ func (s *Server) restoreEnvironment(ctx context.Context, env *store.Resource, sp
 	if err != nil {
 		return "", fmt.Errorf("data key of snapshot %s: %w", snap.ID, err)
 	}
-	opts := archive.RestoreOptions{MaxBytes: spec.StateVolumeGB << 30}
+	tmp, err := os.MkdirTemp("", "openclaw-restore-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(tmp) //nolint:errcheck // best effort: a private temporary directory
+	var exclude func(string) bool
 	if !from.IncludeCredentials {
-		opts.Exclude = api.SnapshotExcludedByDefault
+		exclude = api.SnapshotExcludedByDefault
 	}
-	var rerr error
-	got, err := s.snapshots.Read(ctx, st.BlobKey, key, func(pt io.Reader) error {
-		_, rerr = s.archiver.Restore(ctx, pt, dir, opts)
-		return nil
-	})
-	if err == nil && rerr == nil && got.SHA256 != st.SHA256 {
-		rerr = fmt.Errorf("the stored archive's SHA-256 is %s, recorded %s", got.SHA256, st.SHA256)
-	}
-	if err == nil && rerr == nil {
-		return "", nil
-	}
-	// Whatever went wrong, the environment must not start on half a state.
-	_ = os.RemoveAll(dir)
-	if ctx.Err() != nil {
-		return "", ctx.Err()
-	}
-	cause := err
+	path, cause := s.snapshotArchive(ctx, snap, st, key, tmp, spec.StateVolumeGB<<30, exclude)
 	if cause == nil {
-		cause = rerr
+		cause = s.gw.Restore(ctx, env.ID, path)
+	}
+	switch {
+	case cause == nil, errors.Is(cause, driver.ErrStateExists):
+		// ErrStateExists: an earlier run restored it and stopped before
+		// recording so.
+		_, err := s.mutateResource(ctx, store.KindEnvironment, env.ID, func(r *store.Resource) error {
+			return setStatus(r, func(st *envStatus) { st.Restored = true })
+		})
+		return "", err
+	case ctx.Err() != nil:
+		return "", ctx.Err()
+	case errors.Is(cause, driver.ErrNotSupported):
+		return fmt.Sprintf("the %s driver cannot restore snapshots: %v", s.drv.Name(), cause), nil
 	}
 	return fmt.Sprintf("restoring snapshot %q: %v", snap.Name, cause), nil
+}
+
+// snapshotArchive decrypts a snapshot's blob into an archive in dir and
+// checks it: the blob's SHA-256, the archive's entries, an uncompressed
+// size within maxBytes (the new environment's state volume) before
+// anything is unpacked. With exclude set, the archive handed back leaves
+// those state files out, so they never reach the restored directory.
+func (s *Server) snapshotArchive(ctx context.Context, snap *store.Resource, st snapStatus, key, dir string, maxBytes int64, exclude func(string) bool) (string, error) {
+	path := filepath.Join(dir, "snapshot.tar.gz")
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return "", err
+	}
+	var info *archive.Info
+	var ierr error
+	got, err := s.snapshots.Read(ctx, st.BlobKey, key, func(pt io.Reader) error {
+		if info, ierr = archive.Inspect(ctx, io.TeeReader(pt, f), maxBytes); ierr != nil {
+			return nil //nolint:nilerr // Read still reads the whole blob: a decryption failure wins
+		}
+		_, err := io.Copy(f, pt)
+		return err
+	})
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	switch {
+	case errors.Is(err, snapshotblob.ErrCorrupt):
+		return "", errors.New("the archive does not decrypt: it was modified or truncated")
+	case err != nil:
+		return "", err
+	case got.SHA256 != st.SHA256:
+		return "", fmt.Errorf("the stored archive's SHA-256 is %s, recorded %s", got.SHA256, st.SHA256)
+	case ierr != nil:
+		return "", ierr
+	case exclude == nil:
+		return path, nil
+	}
+	in, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer in.Close() //nolint:errcheck // read-only
+	filtered := filepath.Join(dir, "restore.tar.gz")
+	out, err := os.OpenFile(filtered, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return "", err
+	}
+	err = archive.Filter(ctx, in, out, info, exclude)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	_ = os.Remove(path) // the unfiltered copy holds what was excluded
+	return filtered, err
 }
 
 // finalSnapshotName is unique per delete attempt: the same operation always
@@ -278,6 +374,9 @@ func finalSnapshotName(envName string, at time.Time) string {
 func (s *Server) takeFinalSnapshot(ctx context.Context, op *store.Operation, env *store.Resource, fs *api.FinalSnapshot) (*apiError, error) {
 	if s.snapshots == nil {
 		return errorf(http.StatusConflict, api.CodeConflict, "environment %q asks for a final snapshot but this control plane has no snapshot store configured; it is not deleted", env.Name), nil
+	}
+	if !driver.CanBackup(s.gw) {
+		return errorf(http.StatusConflict, api.CodeConflict, "environment %q asks for a final snapshot but the %s driver cannot back up gateways; it is not deleted (set final_snapshot.enabled = false)", env.Name, s.drv.Name()), nil
 	}
 	name := finalSnapshotName(env.Name, op.CreatedAt)
 	res, err := s.store.GetResourceByName(ctx, store.KindDataSnapshot, env.ID, name)
@@ -412,15 +511,4 @@ func (s *Server) reaper(ctx context.Context, every time.Duration) {
 			s.logger.WarnContext(ctx, "reap expired snapshots", "err", err)
 		}
 	}
-}
-
-// stateDirOf is where the driver keeps an environment's state directory
-// (both drivers name it the same way); the archiver reads it online and
-// restores into it before the gateway first starts.
-func (s *Server) stateDirOf(envID string) (string, error) {
-	d, ok := s.drv.(interface{ StateDir(id string) string })
-	if !ok {
-		return "", fmt.Errorf("the %s driver does not expose state directories to snapshot", s.drv.Name())
-	}
-	return d.StateDir(envID), nil
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/api"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/driver"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store"
 )
 
@@ -33,14 +34,19 @@ func (sp snapSpec) policy() api.SnapshotPolicy {
 
 // snapStatus is what the control plane observed.
 type snapStatus struct {
-	Status          string     `json:"status"`
-	Message         string     `json:"message,omitempty"`
-	SizeBytes       int64      `json:"size_bytes"`
-	SHA256          string     `json:"sha256"`
-	FileCount       int64      `json:"file_count"`
-	OpenClawVersion string     `json:"openclaw_version"`
-	CompletedAt     *time.Time `json:"completed_at,omitempty"`
-	VerifiedAt      *time.Time `json:"verified_at,omitempty"`
+	Status          string `json:"status"`
+	Message         string `json:"message,omitempty"`
+	SizeBytes       int64  `json:"size_bytes"`
+	SHA256          string `json:"sha256"`
+	FileCount       int64  `json:"file_count"`
+	OpenClawVersion string `json:"openclaw_version"`
+	// Format is the archive's (archive.Format*; "" before it was recorded:
+	// a state archive) and CreatedBy the tool that wrote it
+	// (driver.Backup.Tool).
+	Format      string     `json:"format,omitempty"`
+	CreatedBy   string     `json:"created_by,omitempty"`
+	CompletedAt *time.Time `json:"completed_at,omitempty"`
+	VerifiedAt  *time.Time `json:"verified_at,omitempty"`
 	// BlobKey is the archive's key in the snapshot store: one per attempt,
 	// so two runs of a slow step (a lease that expired) never mix.
 	BlobKey string `json:"blob_key,omitempty"`
@@ -59,6 +65,8 @@ var snapshotImmutable = map[string]string{
 	"sha256":           "is read-only",
 	"file_count":       "is read-only",
 	"openclaw_version": "is read-only: it is the version of the environment when the snapshot was taken",
+	"format":           "is read-only: the driver's backup tool decides it",
+	"created_by":       "is read-only",
 	"etag":             "is read-only; send it in the If-Match header",
 	"created_at":       "is read-only",
 	"updated_at":       "is read-only",
@@ -116,6 +124,8 @@ func snapshotView(res *store.Resource) (api.Snapshot, error) {
 		SHA256:          st.SHA256,
 		FileCount:       st.FileCount,
 		OpenClawVersion: st.OpenClawVersion,
+		Format:          st.Format,
+		CreatedBy:       st.CreatedBy,
 		ETag:            etagOf(res),
 		CreatedAt:       res.CreatedAt.UTC(),
 		UpdatedAt:       res.UpdatedAt.UTC(),
@@ -158,6 +168,9 @@ func (s *Server) createSnapshot(w http.ResponseWriter, r *http.Request, p *princ
 	if err := snapshottable(env); err != nil {
 		return err
 	}
+	if err := s.requireBackups(fmt.Sprintf("cannot snapshot environment %q", env.Name), "environment_id"); err != nil {
+		return err
+	}
 	spec.EnvironmentName = env.Name
 	res := newSnapshotResource(env, req.Name, spec, req.Labels, now)
 	op := s.newOperation(opSnapshotCreate, store.KindDataSnapshot, res.ID)
@@ -167,6 +180,17 @@ func (s *Server) createSnapshot(w http.ResponseWriter, r *http.Request, p *princ
 		e.problem.Errors = []api.FieldError{fieldErr("name", "is already used by another snapshot of this environment")}
 		return e
 	})
+}
+
+// requireBackups refuses, before anything is queued, a snapshot or restore
+// that this control plane's driver cannot make (field names the attribute).
+func (s *Server) requireBackups(what, field string) error {
+	if driver.CanBackup(s.gw) {
+		return nil
+	}
+	e := errorf(http.StatusConflict, api.CodeConflict, "%s: the %s driver of this control plane cannot back up or restore gateways; snapshots need the process or simulator driver", what, s.drv.Name())
+	e.problem.Errors = []api.FieldError{fieldErr(field, "the %s driver of this control plane takes no snapshots", s.drv.Name())}
+	return e
 }
 
 // snapshottable refuses environments without a settled state directory.
@@ -423,5 +447,5 @@ func (s *Server) checkRestoreFrom(ctx context.Context, p *principal, spec envSpe
 	if err := api.CheckRestoreVersion(spec.OpenClawVersion, st.OpenClawVersion); err != nil {
 		return invalid(fieldErr("openclaw_version", "%s", err.Error()))
 	}
-	return nil
+	return s.requireBackups(fmt.Sprintf("cannot restore snapshot %q", snap.Name), "restore_from.snapshot_id")
 }

@@ -16,8 +16,11 @@ package simulator
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -26,6 +29,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/archive"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/driver"
 	"github.com/openclaw/terraform-provider-openclaw/internal/gpucatalog"
 )
@@ -64,6 +68,8 @@ type Simulator struct {
 	running map[string]bool
 	// logs: what the simulator did to each gateway, as its "log".
 	logs map[string][]string
+	// versions: each gateway's OpenClaw version, for its backups' manifest.
+	versions map[string]string
 }
 
 var (
@@ -74,7 +80,7 @@ var (
 
 // New returns a simulator writing under cfg.DataDir.
 func New(cfg Config) *Simulator {
-	return &Simulator{cfg: cfg, dirs: map[string]*dirLock{}, running: map[string]bool{}, logs: map[string][]string{}}
+	return &Simulator{cfg: cfg, dirs: map[string]*dirLock{}, running: map[string]bool{}, logs: map[string][]string{}, versions: map[string]string{}}
 }
 
 type dirLock struct {
@@ -170,6 +176,9 @@ func (s *Simulator) StateDir(id string) string {
 // gateway in a container would read it (port 18789 on all interfaces).
 func (s *Simulator) Provision(_ context.Context, g driver.Gateway) error {
 	defer s.lockDir(g.ID)()
+	s.mu.Lock()
+	s.versions[g.ID] = g.OpenClawVersion
+	s.mu.Unlock()
 	if err := driver.WriteStateDir(s.StateDir(g.ID), g, driver.ConfigOptions{
 		Port:      GatewayPort,
 		Bind:      "lan",
@@ -230,6 +239,7 @@ func (s *Simulator) Delete(_ context.Context, id string) error {
 	s.mu.Lock()
 	delete(s.running, id)
 	delete(s.logs, id)
+	delete(s.versions, id)
 	s.mu.Unlock()
 	if err := os.RemoveAll(s.StateDir(id)); err != nil {
 		return fmt.Errorf("simulator: remove state directory: %w", err)
@@ -252,14 +262,56 @@ func (s *Simulator) Logs(_ context.Context, id string, tail int) ([]string, erro
 	return slices.Clone(l), nil
 }
 
-// Backup archives the state directory (nothing runs, so nothing is live).
-func (s *Simulator) Backup(_ context.Context, id, dir string) (driver.Backup, error) {
-	return driver.ArchiveStateDir(s.StateDir(id), dir, id)
+// BackupTool names the simulator's backups (driver.Backup.Tool).
+const BackupTool = "control plane archiver (simulator)"
+
+// Backup archives the state directory with the control plane's archiver
+// (SQLite databases through the online backup API, a manifest of every
+// file's SHA-256) into dir.
+func (s *Simulator) Backup(ctx context.Context, id, dir string) (driver.Backup, error) {
+	s.mu.Lock()
+	version := s.versions[id]
+	s.mu.Unlock()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return driver.Backup{}, err
+	}
+	now := time.Now().UTC()
+	path := filepath.Join(dir, fmt.Sprintf("%s-%s.tar.gz", id, now.Format("20060102T150405.000Z")))
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return driver.Backup{}, err
+	}
+	h := sha256.New()
+	_, err = archive.Dir{TempDir: dir}.Create(ctx, s.StateDir(id), archive.Meta{OpenClawVersion: version, EnvironmentID: id, CreatedAt: now}, io.MultiWriter(f, h))
+	var st os.FileInfo
+	if err == nil {
+		st, err = f.Stat()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = os.Remove(path) // a partial archive is worse than none
+		return driver.Backup{}, fmt.Errorf("simulator: back up %s: %w", id, err)
+	}
+	return driver.Backup{Path: path, SizeBytes: st.Size(), SHA256: hex.EncodeToString(h.Sum(nil)), Tool: BackupTool}, nil
 }
 
-// Restore unpacks an archive into a fresh state directory.
-func (s *Simulator) Restore(_ context.Context, id, archive string) error {
-	return driver.ExtractArchive(archive, s.StateDir(id))
+// Restore extracts an archive written by Backup into a fresh state
+// directory with the archiver's checks (paths that escape, links, sizes,
+// every file against the manifest); on any error nothing is left.
+func (s *Simulator) Restore(ctx context.Context, id, path string) error {
+	dst := s.StateDir(id)
+	if _, err := os.Lstat(dst); err == nil {
+		return fmt.Errorf("simulator: %s: %w", dst, driver.ErrStateExists)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close() //nolint:errcheck // read-only
+	_, err = archive.Dir{}.Restore(ctx, f, dst, archive.RestoreOptions{})
+	return err
 }
 
 // Events is nil: nothing runs, nothing crashes.

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/archive"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/driver"
 )
 
@@ -109,6 +110,27 @@ func TestBackupAndRestore(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(s.StateDir("env_2"), "workspace", "AGENTS.md")); err != nil {
 		t.Errorf("restored state: %v", err)
+	}
+	// The control plane's archiver wrote it: a manifest with every file.
+	f, err := os.Open(b.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close() //nolint:errcheck // test
+	if info, err := archive.Inspect(ctx, f, 0); err != nil || info.Format != archive.FormatStateArchive || info.Files == 0 || b.Tool != BackupTool {
+		t.Errorf("backup %+v: %+v, %v", b, info, err)
+	}
+	// A truncated archive is refused and leaves nothing.
+	raw, _ := os.ReadFile(b.Path)
+	cut := filepath.Join(t.TempDir(), "cut.tar.gz")
+	if err := os.WriteFile(cut, raw[:len(raw)/2], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Restore(ctx, "env_3", cut); err == nil {
+		t.Error("a truncated archive restored")
+	}
+	if _, err := os.Stat(s.StateDir("env_3")); !os.IsNotExist(err) {
+		t.Errorf("a refused restore left %s (%v)", s.StateDir("env_3"), err)
 	}
 }
 

@@ -43,6 +43,8 @@ func computedAttributes() map[string]schema.Attribute {
 		"sha256":           str("sha256"),
 		"file_count":       num("file_count"),
 		"openclaw_version": str("openclaw_version"),
+		"format":           str("format"),
+		"created_by":       str("created_by"),
 		"etag":             str("etag"),
 		"created_at":       str("created_at"),
 		"updated_at":       str("updated_at"),

@@ -19,6 +19,8 @@ var desc = map[string]string{
 	"sha256":            "SHA-256 of the stored (encrypted) archive, hex. Verification recomputes it.",
 	"file_count":        "Files in the archive's manifest.",
 	"openclaw_version":  "OpenClaw version of the environment when the snapshot was taken. Restores need this version or a newer one (OpenClaw's migrations are forward-only).",
+	"format":            "Format of the archive: `openclaw-backup` (a real OpenClaw backup, written by `openclaw backup create` on the process driver) or `openclaw-state-archive` (the control plane's own archiver, on the simulator driver). Empty while `creating`.",
+	"created_by":        "The tool that wrote the archive, for example `openclaw 2026.9.6 backup create`. Empty while `creating`.",
 	"etag":              "The control plane's version of the snapshot's settings, sent back on every change.",
 	"created_at":        "When the snapshot was requested (RFC 3339).",
 	"updated_at":        "When the snapshot's settings last changed (RFC 3339).",

@@ -36,6 +36,8 @@ type snapshotModel struct {
 	SHA256          types.String `tfsdk:"sha256"`
 	FileCount       types.Int64  `tfsdk:"file_count"`
 	OpenClawVersion types.String `tfsdk:"openclaw_version"`
+	Format          types.String `tfsdk:"format"`
+	CreatedBy       types.String `tfsdk:"created_by"`
 	ETag            types.String `tfsdk:"etag"`
 	CreatedAt       types.String `tfsdk:"created_at"`
 	UpdatedAt       types.String `tfsdk:"updated_at"`
@@ -61,6 +63,8 @@ var snapshotAttrTypes = map[string]attr.Type{
 	"sha256":           types.StringType,
 	"file_count":       types.Int64Type,
 	"openclaw_version": types.StringType,
+	"format":           types.StringType,
+	"created_by":       types.StringType,
 	"etag":             types.StringType,
 	"created_at":       types.StringType,
 	"updated_at":       types.StringType,
@@ -99,6 +103,8 @@ func (m *snapshotModel) fromAPI(ctx context.Context, s *api.Snapshot, keepNull b
 	m.SHA256 = types.StringValue(s.SHA256)
 	m.FileCount = types.Int64Value(s.FileCount)
 	m.OpenClawVersion = types.StringValue(s.OpenClawVersion)
+	m.Format = types.StringValue(s.Format)
+	m.CreatedBy = types.StringValue(s.CreatedBy)
 	m.ETag = types.StringValue(s.ETag)
 	m.CreatedAt = shared.Timestamp(s.CreatedAt)
 	m.UpdatedAt = shared.Timestamp(s.UpdatedAt)

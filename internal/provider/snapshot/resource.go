@@ -102,7 +102,7 @@ func (r *Resource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *r
 	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A data snapshot: an encrypted, verified archive of an environment's state directory (its SQLite databases, agents, credentials and workspace), " +
-			"taken online while the gateway runs. Only `environment_id` forces a new snapshot; name, description, labels, retention and lock change in place. " +
+			"taken online while the gateway runs by the control plane's driver (a real `openclaw backup create` on the process driver; see `format`). Only `environment_id` forces a new snapshot; name, description, labels, retention and lock change in place. " +
 			"A snapshot found `failed` or `corrupt` is replaced by the next apply. Restore one with `restore_from` on a new `openclaw_environment`.",
 		Attributes: map[string]schema.Attribute{
 			"id": computed("id"),
@@ -167,6 +167,8 @@ func (r *Resource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *r
 			"sha256":           computed("sha256"),
 			"file_count":       schema.Int64Attribute{Computed: true, MarkdownDescription: desc["file_count"], PlanModifiers: keepInt},
 			"openclaw_version": computed("openclaw_version"),
+			"format":           computed("format"),
+			"created_by":       computed("created_by"),
 			"etag":             schema.StringAttribute{Computed: true, MarkdownDescription: desc["etag"]},
 			"created_at":       computed("created_at"),
 			"updated_at":       schema.StringAttribute{Computed: true, MarkdownDescription: desc["updated_at"]},

@@ -58,7 +58,7 @@ func (d *Driver) Backup(ctx context.Context, id, dir string) (driver.Backup, err
 func (d *Driver) Restore(ctx context.Context, id, archive string) error {
 	dst := d.StateDir(id)
 	if _, err := os.Stat(dst); err == nil {
-		return fmt.Errorf("process driver: restore target %s already exists; a restore writes a fresh state directory only", dst)
+		return fmt.Errorf("process driver: %s: %w", dst, driver.ErrStateExists)
 	}
 	bin := d.installs[0].bin
 	staging := filepath.Join(d.cfg.DataDir, "gateways", id+".restoring")
