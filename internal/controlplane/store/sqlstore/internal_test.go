@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestRebind(t *testing.T) {
@@ -65,6 +66,28 @@ func TestSQLiteUniqueField(t *testing.T) {
 	} {
 		if got := sqliteUniqueField(msg); got != want {
 			t.Errorf("sqliteUniqueField(%q) = %q, want %q", msg, got, want)
+		}
+	}
+}
+
+// parseStoredUTC reads exactly what ts writes, and leaves anything else to
+// time.Parse.
+func TestParseStoredUTC(t *testing.T) {
+	for _, want := range []time.Time{
+		time.Date(2026, 12, 1, 12, 34, 56, 789012000, time.UTC),
+		time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2028, 2, 29, 23, 59, 59, 999999000, time.UTC),
+	} {
+		s := sqliteDialect.ts(want).(string)
+		got, ok := parseStoredUTC(s)
+		if !ok || !got.Equal(want) || got.Location() != time.UTC {
+			t.Errorf("parseStoredUTC(%q) = %v, %v; want %v", s, got, ok, want)
+		}
+	}
+	for _, s := range []string{"", "2026-12-01T12:34:56Z", "2026-12-01T12:34:56.000000+01:00", "2026-02-30T00:00:00.000000Z",
+		"2026-13-01T00:00:00.000000Z", "2026-12-01T24:00:00.000000Z", "2026-12-01T12:34:56.00000xZ", "2026-12-01 12:34:56.000000Z"} {
+		if got, ok := parseStoredUTC(s); ok {
+			t.Errorf("parseStoredUTC(%q) = %v: want it left to time.Parse", s, got)
 		}
 	}
 }
