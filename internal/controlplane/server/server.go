@@ -85,6 +85,7 @@ type Server struct {
 	limits       *limiter
 	keys         *keyCache // verified API keys (keycache.go)
 	envViews     *decodeCache[envSpec, envStatus]
+	envJSON      *encodedCache
 	regions      []api.Region
 	catalog      gpucatalog.Catalog
 	now          func() time.Time
@@ -129,6 +130,7 @@ func New(cfg Config) (*Server, error) {
 		limits:       newLimiter(cfg.RateLimit, cmp.Or(max(cfg.RateBurst, 0), defaultRateBurst)),
 		keys:         newKeyCache(),
 		envViews:     newDecodeCache[envSpec, envStatus](),
+		envJSON:      newEncodedCache(),
 		regions:      cfg.Regions,
 		now:          cfg.Now,
 		metrics:      newMetrics(),
