@@ -136,15 +136,15 @@ const claimable = unfinished + ` AND next_run_at <= ?
 		WHERE older.target_id = operations.target_id AND older.id < operations.id
 		AND older.status IN ('` + store.OpPending + `', '` + store.OpRunning + `'))`
 
-// ClaimOperations leases up to limit due operations in one statement: the
-// materialised candidates (evaluated once: PostgreSQL may otherwise rerun a
-// LIMIT subquery and lease more than limit) are picked in due order (walking operations_claim_idx and
-// stopping after limit), and the UPDATE repeats the whole condition, so of
-// several replicas racing for an operation exactly one sees its UPDATE match
-// (PostgreSQL re-evaluates the WHERE clause against a row a concurrent
-// transaction committed, and SKIP LOCKED makes a racing replica pass over
-// the rows being claimed instead of waiting for them and finding them gone;
-// SQLite has a single writer).
+// ClaimOperations leases up to limit due operations in one statement. The
+// candidates are picked in due order (walking operations_claim_idx and
+// stopping after limit) and materialised, so they are chosen once (otherwise
+// PostgreSQL may run a LIMIT subquery again and lease more than limit). The
+// UPDATE repeats the whole condition, so of several replicas racing for an
+// operation exactly one sees its UPDATE match: PostgreSQL re-evaluates the
+// WHERE clause against a row a concurrent transaction committed, and SKIP
+// LOCKED makes a racing replica pass over the rows being claimed instead of
+// waiting for them and finding them gone; SQLite has a single writer.
 func (c *conn) ClaimOperations(ctx context.Context, owner string, now, leaseUntil time.Time, limit int) ([]*store.Operation, error) {
 	if owner == "" {
 		return nil, fmt.Errorf("claim operations: owner is required")

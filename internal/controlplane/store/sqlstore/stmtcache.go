@@ -21,6 +21,8 @@ type stmtCache struct {
 	mu     sync.RWMutex
 	m      map[string]*sql.Stmt // a nil value: being prepared, or cannot be
 	closed bool
+	// preparing counts the prepares in flight; close waits for them.
+	preparing sync.WaitGroup
 }
 
 // limitClause is " LIMIT n" with n written into the text: SQLite re-plans a
@@ -62,7 +64,7 @@ func (c *stmtCache) prepare(query string) {
 		return
 	}
 	c.m[query] = nil
-	go func() {
+	c.preparing.Go(func() {
 		st, err := c.db.PrepareContext(context.Background(), query)
 		c.mu.Lock()
 		defer c.mu.Unlock()
@@ -74,13 +76,14 @@ func (c *stmtCache) prepare(query string) {
 			return
 		}
 		c.m[query] = st
-	}()
+	})
 }
 
 func (c *stmtCache) close() {
 	if c == nil {
 		return
 	}
+	c.preparing.Wait()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.closed = true
