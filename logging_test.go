@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-func TestSDKLogsOff(t *testing.T) {
+func TestLogsOff(t *testing.T) {
 	cases := []struct {
 		name    string
 		environ []string
@@ -24,12 +24,12 @@ func TestSDKLogsOff(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got := sdkLogsOff(tc.environ)
-			if tc.off && !slices.Equal(got, sdkLogVariables) {
-				t.Fatalf("sdkLogsOff(%q) = %q, want all SDK loggers off", tc.environ, got)
+			got := logsOff(tc.environ)
+			if tc.off && !slices.Equal(got, unaskedLogVariables) {
+				t.Fatalf("logsOff(%q) = %q, want all unasked loggers off", tc.environ, got)
 			}
 			if !tc.off && got != nil {
-				t.Fatalf("sdkLogsOff(%q) = %q, want logging left as configured", tc.environ, got)
+				t.Fatalf("logsOff(%q) = %q, want logging left as configured", tc.environ, got)
 			}
 		})
 	}

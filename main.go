@@ -2,12 +2,11 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"log"
 	"os"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/provider"
 )
@@ -24,13 +23,17 @@ func main() {
 	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers like delve")
 	flag.Parse()
 
-	for _, name := range sdkLogsOff(os.Environ()) {
+	for _, name := range logsOff(os.Environ()) {
 		_ = os.Setenv(name, "OFF")
 	}
-	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
-		Address: "registry.terraform.io/openclaw/openclaw",
-		Debug:   debug,
-	})
+	tuneGC()
+	stopProfiles := startProfiles()
+	var opts []tf6server.ServeOpt
+	if debug {
+		opts = append(opts, tf6server.WithManagedDebug())
+	}
+	err := tf6server.Serve("registry.terraform.io/openclaw/openclaw", provider.NewServer(version), opts...)
+	stopProfiles()
 	if err != nil {
 		log.Fatal(err.Error())
 	}

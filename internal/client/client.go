@@ -120,7 +120,12 @@ func New(cfg Config) (*Client, error) {
 	}
 	next := hc.Transport
 	if next == nil {
-		next = cleanhttp.DefaultPooledTransport()
+		pooled := cleanhttp.DefaultPooledTransport()
+		// One host only, so every idle connection may be for it: cleanhttp
+		// keeps GOMAXPROCS+1, and with Terraform's ten parallel reads the
+		// rest were closed after each response and dialled again.
+		pooled.MaxIdleConnsPerHost = pooled.MaxIdleConns
+		next = pooled
 	}
 	if !cfg.TLS.IsZero() {
 		tc, err := cfg.TLS.build()

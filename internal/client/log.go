@@ -76,7 +76,9 @@ func (t *loggingTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		st = &callState{}
 	}
 	attempt := st.attempts.Add(1)
-	trace := tflog.SubsystemIsTrace(ctx, logSubsystem)
+	if !tflog.SubsystemIsTrace(ctx, logSubsystem) {
+		return readWhole(t.next.RoundTrip(req))
+	}
 
 	fields := map[string]any{
 		"http_method": req.Method,
@@ -89,33 +91,15 @@ func (t *loggingTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	if etag := req.Header.Get("If-Match"); etag != "" {
 		fields["if_match"] = etag
 	}
-	if trace {
-		reqFields := copyFields(fields)
-		if len(st.body) > 0 {
-			reqFields["request_body"] = loggableBody(st.body)
-		}
-		tflog.SubsystemTrace(ctx, logSubsystem, "Sending HTTP request", reqFields)
+	reqFields := copyFields(fields)
+	if len(st.body) > 0 {
+		reqFields["request_body"] = loggableBody(st.body)
 	}
+	tflog.SubsystemTrace(ctx, logSubsystem, "Sending HTTP request", reqFields)
 
 	start := time.Now()
-	resp, err := t.next.RoundTrip(req)
-	if err == nil {
-		var data []byte
-		data, err = io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
-		resp.Body.Close()
-		if err == nil {
-			resp.Body = io.NopCloser(bytes.NewReader(data))
-			fields["response_body"] = data // formatted below only if logged
-		} else {
-			resp = nil
-			err = fmt.Errorf("reading response body: %w", err)
-		}
-	}
+	resp, err := readWhole(t.next.RoundTrip(req))
 	fields["duration"] = time.Since(start).String()
-
-	if !trace {
-		return resp, err
-	}
 	if err != nil {
 		fields["error"] = err.Error()
 		tflog.SubsystemTrace(ctx, logSubsystem, "HTTP request failed", fields)
@@ -125,12 +109,33 @@ func (t *loggingTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	if id := resp.Header.Get(api.HeaderRequestID); id != "" {
 		fields["request_id"] = id
 	}
-	if data, _ := fields["response_body"].([]byte); len(data) > 0 {
+	if data := resp.Body.(*wholeBody).data; len(data) > 0 {
 		fields["response_body"] = loggableBody(data)
-	} else {
-		delete(fields, "response_body")
 	}
 	tflog.SubsystemTrace(ctx, logSubsystem, "Received HTTP response", fields)
+	return resp, nil
+}
+
+// wholeBody is a response body already read in full.
+type wholeBody struct {
+	*bytes.Reader
+	data []byte
+}
+
+func (wholeBody) Close() error { return nil }
+
+// readWhole reads the body of a successful round trip in full, so that a
+// connection dropped mid-body is a transport error the retry policy sees.
+func readWhole(resp *http.Response, err error) (*http.Response, error) {
+	if err != nil {
+		return nil, err
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
+	resp.Body.Close()
+	if err != nil {
+		return nil, fmt.Errorf("reading response body: %w", err)
+	}
+	resp.Body = &wholeBody{Reader: bytes.NewReader(data), data: data}
 	return resp, nil
 }
 

@@ -22,7 +22,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	sdkacctest "github.com/hashicorp/terraform-plugin-testing/helper/acctest"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
@@ -40,7 +39,7 @@ import (
 
 // ProviderFactories serve the provider in-process to Terraform.
 var ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
-	"openclaw": providerserver.NewProtocol6WithError(provider.New("acctest")()),
+	"openclaw": provider.NewServerWithError("acctest"),
 }
 
 var cliConfigOnce sync.Once

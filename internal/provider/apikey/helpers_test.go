@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/echoprovider"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
@@ -143,7 +142,7 @@ const second = "openclawsecond"
 // state of its echo resource: the only way for a test to see them.
 var factories = map[string]func() (tfprotov6.ProviderServer, error){
 	"openclaw": acctest.ProviderFactories["openclaw"],
-	second:     providerserver.NewProtocol6WithError(provider.New("acctest")()),
+	second:     provider.NewServerWithError("acctest"),
 	"echo":     echoprovider.NewProviderServer(),
 }
 

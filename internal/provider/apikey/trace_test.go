@@ -11,7 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
@@ -70,7 +69,7 @@ data "openclaw_api_key" "via_ephemeral" {
 }
 `, ephemeralName, third, cp.Endpoint, third)
 	withThird := maps.Clone(factories)
-	withThird[third] = providerserver.NewProtocol6WithError(provider.New("acctest")())
+	withThird[third] = provider.NewServerWithError("acctest")
 	var secret string
 
 	resource.Test(t, resource.TestCase{

@@ -268,18 +268,21 @@ func (r *Resource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *r
 // ValidateConfig checks what single-attribute validators cannot: a beta
 // build needs a channel that ships betas.
 func (r *Resource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var cfg resourceModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
-	if resp.Diagnostics.HasError() || !known(cfg.OpenClawVersion) || cfg.ReleaseChannel.IsUnknown() {
+	// Two attributes, not the whole model: this runs for every resource
+	// of every plan.
+	var version, releaseChannel types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("openclaw_version"), &version)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("release_channel"), &releaseChannel)...)
+	if resp.Diagnostics.HasError() || !known(version) || releaseChannel.IsUnknown() {
 		return
 	}
-	v, err := ocversion.Parse(cfg.OpenClawVersion.ValueString())
+	v, err := ocversion.Parse(version.ValueString())
 	if err != nil {
 		return // reported by the attribute's validator
 	}
 	channel := "stable"
-	if !cfg.ReleaseChannel.IsNull() {
-		channel = cfg.ReleaseChannel.ValueString()
+	if !releaseChannel.IsNull() {
+		channel = releaseChannel.ValueString()
 	}
 	if !ocversion.ChannelAllows(channel, v) {
 		resp.Diagnostics.AddAttributeError(path.Root("openclaw_version"), "Beta version on a non-beta channel",

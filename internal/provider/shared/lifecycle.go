@@ -162,8 +162,10 @@ func (l *Lifecycle[M, PM, T]) readInto(ctx context.Context, id, done string, m P
 }
 
 func (l *Lifecycle[M, PM, T]) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	// Refresh runs Read for every resource: through the model's codec, not
+	// the framework's per-call reflection (see stateCodec).
 	state := PM(new(M))
-	resp.Diagnostics.Append(req.State.Get(ctx, state)...)
+	resp.Diagnostics.Append(GetState(ctx, req.State, (*M)(state))...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -182,13 +184,13 @@ func (l *Lifecycle[M, PM, T]) Read(ctx context.Context, req resource.ReadRequest
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	resp.Diagnostics.Append(SetState(ctx, &resp.State, (*M)(state))...)
 }
 
 func (l *Lifecycle[M, PM, T]) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	plan, state, cfg := PM(new(M)), PM(new(M)), PM(new(M))
 	resp.Diagnostics.Append(req.Plan.Get(ctx, plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, state)...)
+	resp.Diagnostics.Append(GetState(ctx, req.State, (*M)(state))...)
 	resp.Diagnostics.Append(req.Config.Get(ctx, cfg)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -223,7 +225,7 @@ func (l *Lifecycle[M, PM, T]) Update(ctx context.Context, req resource.UpdateReq
 
 func (l *Lifecycle[M, PM, T]) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	state := PM(new(M))
-	resp.Diagnostics.Append(req.State.Get(ctx, state)...)
+	resp.Diagnostics.Append(GetState(ctx, req.State, (*M)(state))...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
