@@ -2,12 +2,16 @@
 # Control plane under load, on loopback, with cmd/openclaw-load:
 #
 #   tools/bench-load.sh [DURATION] [RATE] [DELAY]    (defaults: 10s, 200, 2s)
+#   BASELINE=main tools/bench-load.sh ...            (also the control plane of a git ref)
 #
 # Starts a control plane on SQLite (rate limit off, simulated provisioning of
 # DELAY), then: GET of one environment with 32 workers, list of 500 with 4
-# workers, and a burst of RATE creates per second for 30 s with the
-# create-to-complete latency of each. The load generator shares the machine's
-# cores with the server, as it does in the README's figures.
+# workers, and a burst of RATE creates per second for 20 s with the
+# create-to-complete latency of each and the engine's steps per second. Each
+# phase gets a fresh control plane. With BASELINE, the control plane built
+# from that git ref runs each phase first, right before this tree's, so the
+# two are compared under the same machine load. The load generator shares the
+# machine's cores with the server, as it does in the README's figures.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -20,11 +24,31 @@ go build -o bin/openclaw-load ./cmd/openclaw-load
 
 work=$(mktemp -d -t openclaw-bench-load.XXXXXX)
 trap 'stop_controlplane; rm -rf "$work"' EXIT
-key=$(random_key)
-start_controlplane "$work" "$key" "$delay"
-export OPENCLAW_ENDPOINT=$CP_ENDPOINT OPENCLAW_API_KEY=$key
+bins=("current=$root/bin/openclaw-controlplane")
+if [ -n "${BASELINE:-}" ]; then
+	mkdir -p "$work/baseline"
+	git archive "$BASELINE" | tar -x -C "$work/baseline"
+	(cd "$work/baseline" && go build -o "$work/openclaw-controlplane-baseline" ./cmd/openclaw-controlplane)
+	bins=("baseline($BASELINE)=$work/openclaw-controlplane-baseline" "${bins[@]}")
+fi
 
-bin/openclaw-load get -c 32 -d "$d" -seed 50
-bin/openclaw-load seed -seed 450 # 500 with the GET step's 50
-bin/openclaw-load list -c 4 -d "$d" -page-size 500
-bin/openclaw-load burst -rate "$rate" -d 30s
+# phase NAME DELAY COMMAND...: runs the command against a fresh control plane
+# of each binary in turn.
+phase() {
+	local name=$1 sim=$2
+	shift 2
+	for b in "${bins[@]}"; do
+		local label=${b%%=*}
+		CP_BIN=${b#*=}
+		rm -rf "$work/cp" && mkdir -p "$work/cp"
+		key=$(random_key)
+		start_controlplane "$work/cp" "$key" "$sim"
+		echo "== $name: $label (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+		OPENCLAW_ENDPOINT=$CP_ENDPOINT OPENCLAW_API_KEY=$key "$@"
+		stop_controlplane
+	done
+}
+
+phase get 0s bin/openclaw-load get -c 32 -d "$d" -seed 50
+phase list 0s sh -c "bin/openclaw-load seed -seed 500 && bin/openclaw-load list -c 4 -d '$d' -page-size 500"
+phase burst "$delay" bin/openclaw-load burst -rate "$rate" -d 20s

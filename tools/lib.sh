@@ -2,13 +2,13 @@
 # Source it; it defines functions only.
 
 # start_controlplane DIR KEY SIM_DELAY [FLAGS...]: starts
-# bin/openclaw-controlplane on a free localhost port with SQLite under
+# bin/openclaw-controlplane (or $CP_BIN) on a free localhost port with SQLite under
 # DIR/data (and any extra serve flags, such as --driver process), waits until
 # it is ready, and sets CP_PID and CP_ENDPOINT. The log is DIR/controlplane.log.
 start_controlplane() {
 	local dir=$1 key=$2 delay=$3
 	shift 3
-	OPENCLAW_BOOTSTRAP_KEY="$key" bin/openclaw-controlplane serve \
+	OPENCLAW_BOOTSTRAP_KEY="$key" "${CP_BIN:-bin/openclaw-controlplane}" serve \
 		--listen 127.0.0.1:0 --data-dir "$dir/data" --addr-file "$dir/addr" --sim-delay "$delay" --rate-limit 0 "$@" \
 		>"$dir/controlplane.log" 2>&1 &
 	CP_PID=$!

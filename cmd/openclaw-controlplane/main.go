@@ -105,6 +105,7 @@ func serve(args []string, stderr io.Writer) error {
 	tlsCert := fs.String("tls-cert", env("OPENCLAW_TLS_CERT", ""), "serve HTTPS with this PEM certificate (chain) file, re-read when it changes (env OPENCLAW_TLS_CERT)")
 	tlsKey := fs.String("tls-key", env("OPENCLAW_TLS_KEY", ""), "PEM private key file of --tls-cert (env OPENCLAW_TLS_KEY)")
 	tlsClientCA := fs.String("tls-client-ca", env("OPENCLAW_TLS_CLIENT_CA", ""), "require client certificates issued by these PEM CAs (mutual TLS, in addition to API keys) (env OPENCLAW_TLS_CLIENT_CA)")
+	pprofListen := fs.String("pprof-listen", env("OPENCLAW_PPROF_LISTEN", ""), "serve Go's net/http/pprof profiles on this loopback address, for profiling under load (env OPENCLAW_PPROF_LISTEN; default off)")
 	shutdownTimeout := fs.String("shutdown-timeout", env("OPENCLAW_SHUTDOWN_TIMEOUT", controlplane.DefaultShutdownTimeout.String()), "on SIGTERM, how long in-flight requests get to finish (env OPENCLAW_SHUTDOWN_TIMEOUT)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -128,6 +129,9 @@ func serve(args []string, stderr io.Writer) error {
 	}
 	if *tlsClientCA != "" && *tlsCert == "" {
 		return errors.New("--tls-client-ca (OPENCLAW_TLS_CLIENT_CA) needs TLS: set --tls-cert and --tls-key too")
+	}
+	if *pprofListen != "" && !controlplane.IsLoopback(*pprofListen) {
+		return fmt.Errorf("--pprof-listen / OPENCLAW_PPROF_LISTEN: %q is not a loopback address; profiles show the process's memory, so they are served on 127.0.0.1 or ::1 only", *pprofListen)
 	}
 	portMin, portMax, err := parsePortRange(*gatewayPorts)
 	if err != nil {
@@ -211,6 +215,13 @@ func serve(args []string, stderr io.Writer) error {
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *listen, err)
+	}
+	if *pprofListen != "" {
+		stopPprof, err := servePprof(*pprofListen, logger)
+		if err != nil {
+			return err
+		}
+		defer stopPprof()
 	}
 	app.Server.Start(ctx)
 	if *addrFile != "" {

@@ -14,6 +14,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -24,6 +25,8 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -149,6 +152,7 @@ func (l *loader) closedLoop(ctx context.Context, what string, conc int, d time.D
 		firstErr  atomic.Value
 		wg        sync.WaitGroup
 	)
+	before := l.scrape(ctx)
 	start := time.Now()
 	for range conc {
 		wg.Go(func() {
@@ -172,9 +176,10 @@ func (l *loader) closedLoop(ctx context.Context, what string, conc int, d time.D
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	fmt.Printf("%s: %d workers for %s: %d requests, %.0f req/s, p50 %s, p99 %s, errors %d\n",
+	cpu := l.scrape(context.Background()).sub(before)["process_cpu_seconds_total"]
+	fmt.Printf("%s: %d workers for %s: %d requests, %.0f req/s, p50 %s, p99 %s, errors %d, server CPU %s per request\n",
 		what, conc, d, len(latencies), float64(len(latencies))/elapsed.Seconds(),
-		pct(latencies, 50), pct(latencies, 99), errs.Load())
+		pct(latencies, 50), pct(latencies, 99), errs.Load(), perRequest(cpu, len(latencies)))
 	if e := firstErr.Load(); e != nil {
 		fmt.Printf("  first error: %s\n", e)
 	}
@@ -195,28 +200,36 @@ func (l *loader) burst(ctx context.Context, rate float64, d time.Duration) error
 		errs    atomic.Int64
 		wg      sync.WaitGroup
 		latency []time.Duration
+		// lastDone is when the last operation completed.
+		lastDone time.Time
 	)
+	before := l.scrape(ctx)
+	began := time.Now()
+	peak := l.peakSteps(ctx)
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	i := 0
 	for time.Now().Before(deadline) {
 		<-tick.C
-		i++
-		name := fmt.Sprintf("%s-%d", prefix, i)
-		wg.Go(func() {
-			start := time.Now()
-			var op api.Operation
-			if err := l.do(ctx, http.MethodPost, "/v1/environments", api.EnvironmentCreate{Name: name, Region: "us-east"}, &op); err != nil {
-				errs.Add(1)
-				return
-			}
-			mu.Lock()
-			ops = append(ops, created{op.ID, start})
-			mu.Unlock()
-		})
+		// Catch up on ticks a busy machine dropped: the rate is what is sent.
+		for due := int(time.Since(began).Seconds() * rate); i < due; {
+			i++
+			l.create(ctx, &wg, fmt.Sprintf("%s-%d", prefix, i), func(op api.Operation, start time.Time, err error) {
+				if err != nil {
+					errs.Add(1)
+					return
+				}
+				mu.Lock()
+				ops = append(ops, created{op.ID, start})
+				mu.Unlock()
+			})
+		}
 	}
 	wg.Wait()
 	fmt.Printf("burst: %d creates sent at %.0f/s for %s, %d accepted, %d refused\n", i, rate, d, len(ops), errs.Load())
+	if time.Since(began) > d+time.Second {
+		fmt.Printf("  (sending took %s: the creates themselves were slow)\n", time.Since(began).Round(100*time.Millisecond))
+	}
 	waitCtx, cancel := context.WithTimeout(ctx, d+2*time.Minute)
 	defer cancel()
 	sem := make(chan struct{}, 64)
@@ -238,6 +251,9 @@ func (l *loader) burst(ctx context.Context, rate float64, d time.Duration) error
 					}
 					mu.Lock()
 					latency = append(latency, done.Sub(c.start))
+					if done.After(lastDone) {
+						lastDone = done
+					}
 					mu.Unlock()
 					if op.Status == api.OperationFailed {
 						failed.Add(1)
@@ -248,9 +264,123 @@ func (l *loader) burst(ctx context.Context, rate float64, d time.Duration) error
 		})
 	}
 	wg.Wait()
+	busiest := peak()
 	fmt.Printf("burst: create-to-complete of %d operations: p50 %s, p99 %s, max %s, failed or unfinished %d\n",
 		len(latency), pct(latency, 50), pct(latency, 99), pct(latency, 100), failed.Load()+int64(len(ops)-len(latency)))
+	if len(latency) > 0 {
+		// Steps over the time from the first create to the last completion:
+		// the rate the engine sustained while the burst was in flight.
+		window := lastDone.Sub(began)
+		m := l.scrape(context.Background()).sub(before)
+		fmt.Printf("burst: engine ran %.0f steps in %s (%.0f steps/s on average, %.0f in the busiest second, %.1f per create), server CPU %.1f s\n",
+			m["openclaw_operation_steps_total"], window.Round(100*time.Millisecond), m["openclaw_operation_steps_total"]/window.Seconds(),
+			busiest, m["openclaw_operation_steps_total"]/float64(len(ops)), m["process_cpu_seconds_total"])
+	}
 	return nil
+}
+
+// create POSTs one environment on its own goroutine and reports the result.
+func (l *loader) create(ctx context.Context, wg *sync.WaitGroup, name string, done func(api.Operation, time.Time, error)) {
+	wg.Go(func() {
+		start := time.Now()
+		var op api.Operation
+		err := l.do(ctx, http.MethodPost, "/v1/environments", api.EnvironmentCreate{Name: name, Region: "us-east"}, &op)
+		done(op, start, err)
+	})
+}
+
+// peakSteps samples the engine's step counter every second until the
+// returned function is called, which answers the most steps seen in one.
+func (l *loader) peakSteps(ctx context.Context) func() float64 {
+	ctx, cancel := context.WithCancel(ctx)
+	var (
+		mu   sync.Mutex
+		peak float64
+		wg   sync.WaitGroup
+	)
+	wg.Go(func() {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		last, at := l.scrape(ctx)["openclaw_operation_steps_total"], time.Now()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			cur, now := l.scrape(ctx)["openclaw_operation_steps_total"], time.Now()
+			if ctx.Err() != nil {
+				return
+			}
+			mu.Lock()
+			peak = max(peak, (cur-last)/now.Sub(at).Seconds())
+			mu.Unlock()
+			last, at = cur, now
+		}
+	})
+	return func() float64 {
+		cancel()
+		wg.Wait()
+		mu.Lock()
+		defer mu.Unlock()
+		return peak
+	}
+}
+
+// sample is a /metrics scrape: each metric's value summed over its labels.
+type sample map[string]float64
+
+func (a sample) sub(b sample) sample {
+	out := sample{}
+	for k, v := range a {
+		out[k] = v - b[k]
+	}
+	return out
+}
+
+// scrape reads the control plane's /metrics (Prometheus text format). An
+// unreadable scrape is empty: the figures it feeds print as zero.
+func (l *loader) scrape(ctx context.Context) sample {
+	out := sample{}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, l.endpoint+"/metrics", nil)
+	if err != nil {
+		return out
+	}
+	resp, err := l.http.Do(req)
+	if err != nil {
+		return out
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		name, rest, ok := strings.Cut(line, " ")
+		if i := strings.IndexByte(name, '{'); i >= 0 {
+			// Labels may hold spaces: the value follows the closing brace.
+			name = line[:i]
+			if j := strings.LastIndexByte(line, '}'); j > i {
+				rest, ok = strings.TrimSpace(line[j+1:]), true
+			}
+		}
+		if !ok {
+			continue
+		}
+		v, err := strconv.ParseFloat(strings.Fields(rest)[0], 64)
+		if err == nil {
+			out[name] += v
+		}
+	}
+	return out
+}
+
+func perRequest(cpuSeconds float64, n int) time.Duration {
+	if n == 0 {
+		return 0
+	}
+	return time.Duration(cpuSeconds / float64(n) * float64(time.Second)).Round(10 * time.Microsecond)
 }
 
 func pct(d []time.Duration, p int) time.Duration {

@@ -55,7 +55,10 @@ func TestConnectionsReusedUnderParallelism(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
-	if n := dials.Load(); n > parallelism {
-		t.Errorf("%d requests, %d at a time, opened %d connections; want at most %d", requests, parallelism, n, parallelism)
+	// net/http dials when no connection is idle and keeps the new one even
+	// if another came back meanwhile, so a loaded machine opens a few more
+	// than the parallelism; closing all but GOMAXPROCS+1 opened 119.
+	if limit := 2 * parallelism; dials.Load() > int64(limit) {
+		t.Errorf("%d requests, %d at a time, opened %d connections; want at most %d", requests, parallelism, dials.Load(), limit)
 	}
 }

@@ -430,6 +430,7 @@ func (s *Server) updateAPIKey(w http.ResponseWriter, r *http.Request, p *princip
 	}
 	setAuditTarget(r.Context(), store.KindAPIKey, id)
 	k, err = s.store.UpdateAPIKeyMetadata(r.Context(), id, name, description, labels, s.now())
+	s.keys.invalidate()
 	if errors.Is(err, store.ErrNotFound) {
 		return notFound("API key", id)
 	}
@@ -455,6 +456,7 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request, p *principal, gr
 		until = &t
 	}
 	k, err := s.store.RevokeAPIKey(r.Context(), id, now, until)
+	s.keys.invalidate() // this replica stops accepting it now
 	if errors.Is(err, store.ErrNotFound) {
 		return notFound("API key", id)
 	}

@@ -77,12 +77,18 @@ func (s *Server) authenticate(r *http.Request) (*principal, error) {
 	if !ok || !strings.EqualFold(scheme, "Bearer") || secret == "" {
 		return nil, s.authFailure(r, nil, "malformed Authorization header; send Authorization: Bearer <API key>")
 	}
-	k, err := s.store.GetAPIKeyByHash(r.Context(), keys.Hash(secret))
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, s.authFailure(r, nil, "API key not recognised")
-	}
-	if err != nil {
-		return nil, err
+	hash := keys.Hash(secret)
+	k, gen := s.keys.get(hash)
+	if k == nil {
+		var err error
+		k, err = s.store.GetAPIKeyByHash(r.Context(), hash)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, s.authFailure(r, nil, "API key not recognised")
+		}
+		if err != nil {
+			return nil, err
+		}
+		s.keys.put(hash, k, gen)
 	}
 	now := s.now()
 	if k.ExpiresAt != nil && !now.Before(*k.ExpiresAt) {
@@ -104,7 +110,7 @@ func (s *Server) authenticate(r *http.Request) (*principal, error) {
 	if err := s.limits.allow(k, now); err != nil {
 		return nil, err
 	}
-	s.touch(r.Context(), k, now)
+	s.touch(r.Context(), hash, k, now)
 	return newPrincipal(k), nil
 }
 
@@ -115,13 +121,15 @@ func (s *Server) authFailure(r *http.Request, k *store.APIKey, detail string) er
 
 // touch records last use at most once a minute per key: a write per request
 // would make every read a database write.
-func (s *Server) touch(ctx context.Context, k *store.APIKey, now time.Time) {
+func (s *Server) touch(ctx context.Context, hash string, k *store.APIKey, now time.Time) {
 	if k.LastUsedAt != nil && now.Sub(*k.LastUsedAt) < time.Minute {
 		return
 	}
 	if err := s.store.TouchAPIKey(ctx, k.ID, now); err != nil {
 		s.logger.WarnContext(ctx, "record key use", "err", err, "key_prefix", k.Prefix)
+		return
 	}
+	s.keys.touched(hash, now)
 }
 
 func clientIP(r *http.Request) netip.Addr {

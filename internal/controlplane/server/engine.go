@@ -149,6 +149,14 @@ func (e *engine) runDue(ctx context.Context, slots chan struct{}, wg *sync.WaitG
 
 func (e *engine) process(ctx context.Context, op *store.Operation) {
 	log := e.s.logger.With("operation_id", op.ID, "kind", op.Kind, "target_id", op.TargetID, "step", op.Step)
+	started := time.Now()
+	m := e.s.metrics
+	m.stepLag.Observe(max(e.s.now().Sub(op.NextRunAt), 0).Seconds())
+	outcome := "next"
+	defer func() {
+		m.steps.WithLabelValues(op.Kind, outcome).Inc()
+		m.stepLatency.WithLabelValues(op.Kind).Observe(time.Since(started).Seconds())
+	}()
 	step, ok := e.steps[op.Kind]
 	var (
 		out stepOutcome
@@ -166,6 +174,7 @@ func (e *engine) process(ctx context.Context, op *store.Operation) {
 		// Shutting down: leave the operation for the next start.
 	case err != nil:
 		op.Attempts++
+		outcome = "retry"
 		log.WarnContext(ctx, "operation step failed; will retry", "err", err, "attempt", op.Attempts)
 		if op.Attempts >= maxStepAttempts {
 			out.fail = errorf(500, api.CodeInternal, "%s gave up after %d attempts", op.Kind, op.Attempts)
@@ -178,6 +187,7 @@ func (e *engine) process(ctx context.Context, op *store.Operation) {
 		op.Status = store.OpSucceeded
 		op.Attempts = 0
 		op.CompletedAt = &now
+		outcome = "succeeded"
 		log.InfoContext(ctx, "operation succeeded")
 	case out.fail == nil:
 		op.Attempts = 0
@@ -186,6 +196,7 @@ func (e *engine) process(ctx context.Context, op *store.Operation) {
 	}
 	if out.fail != nil {
 		e.failOperation(op, out.fail, now)
+		outcome = "failed"
 		log.InfoContext(ctx, "operation failed", "code", out.fail.problem.Code, "detail", out.fail.problem.Detail)
 	}
 	op.LeaseOwner = ""
@@ -313,6 +324,25 @@ func (s *Server) mutateResource(ctx context.Context, kind, id string, fn func(r 
 		}
 		return r, err
 	}
+}
+
+// mutateFrom is mutateResource starting from a copy of r, just read by the
+// caller: a step saves a read; a concurrent writer makes it read again.
+func (s *Server) mutateFrom(ctx context.Context, r *store.Resource, fn func(r *store.Resource) error) (*store.Resource, error) {
+	cur := *r
+	if err := fn(&cur); err != nil {
+		return nil, err
+	}
+	cur.UpdatedAt = s.now()
+	err := s.store.UpdateResource(ctx, &cur)
+	var uv *store.UniqueViolation
+	if errors.Is(err, store.ErrConflict) && !errors.As(err, &uv) {
+		return s.mutateResource(ctx, r.Kind, r.ID, fn)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &cur, nil
 }
 
 func toAPIOperation(op *store.Operation) api.Operation {

@@ -50,7 +50,7 @@ func (s *Server) envTransition(transition, during string) stepFunc {
 			if transition == "update" && spec.DesiredState == api.DesiredStopped {
 				status = api.EnvStatusStopping
 			}
-			if _, err := s.mutateResource(ctx, store.KindEnvironment, res.ID, func(r *store.Resource) error {
+			if _, err := s.mutateFrom(ctx, res, func(r *store.Resource) error {
 				return setStatus(r, func(st *envStatus) { st.Status = status })
 			}); err != nil {
 				return stepOutcome{}, err
@@ -72,8 +72,12 @@ func (s *Server) envTransition(transition, during string) stepFunc {
 				if fail != "" {
 					return s.failEnvironment(ctx, res, false, fmt.Sprintf("environment %q could not be restored: %s; the environment is marked failed", res.Name, fail))
 				}
+				if res, err = s.store.GetResource(ctx, store.KindEnvironment, res.ID); err != nil {
+					return stepOutcome{}, err // a restore may record what it did
+				}
 			}
-			if err := s.materialiseEnvironment(ctx, res.ID); err != nil {
+			g, err := s.provisionFor(ctx, res)
+			if err != nil {
 				if errors.Is(err, driver.ErrRejected) {
 					return s.failEnvironment(ctx, res, false, fmt.Sprintf("environment %q cannot be applied: %v", res.Name, err))
 				}
@@ -93,7 +97,7 @@ func (s *Server) envTransition(transition, during string) stepFunc {
 				op.Message = fmt.Sprintf("draining the gateway of %s (up to %s)", res.Name, s.drainTimeout)
 				return s.waitStopped(ctx, op, res)
 			}
-			if err := s.startGateway(ctx, res.ID); err != nil {
+			if err := s.gw.Start(ctx, g); err != nil {
 				if errors.Is(err, driver.ErrUnknownVersion) || errors.Is(err, driver.ErrRejected) {
 					return s.failEnvironment(ctx, res, true, fmt.Sprintf("environment %q cannot start: %v", res.Name, err))
 				}
@@ -124,7 +128,7 @@ func (s *Server) waitReady(ctx context.Context, op *store.Operation, res *store.
 		op.Message = fmt.Sprintf("starting the gateway of %s: %s", res.Name, h.Message)
 		return stepOutcome{after: pollGateway}, nil
 	}
-	if _, err := s.mutateResource(ctx, store.KindEnvironment, res.ID, func(r *store.Resource) error {
+	if _, err := s.mutateFrom(ctx, res, func(r *store.Resource) error {
 		// Read the spec again: a later update may already have changed it,
 		// and its own operation will apply it next.
 		var cur envSpec
@@ -155,7 +159,7 @@ func (s *Server) waitStopped(ctx context.Context, op *store.Operation, res *stor
 	if h.Phase != driver.PhaseStopped && h.Phase != driver.PhaseFailed {
 		return stepOutcome{after: pollGateway}, nil
 	}
-	if _, err := s.mutateResource(ctx, store.KindEnvironment, res.ID, func(r *store.Resource) error {
+	if _, err := s.mutateFrom(ctx, res, func(r *store.Resource) error {
 		var cur envSpec
 		if err := json.Unmarshal(r.Spec, &cur); err != nil {
 			return err
@@ -176,7 +180,7 @@ func (s *Server) waitStopped(ctx context.Context, op *store.Operation, res *stor
 // failEnvironment marks an environment failed and fails its operation;
 // powerOff when no gateway runs any more.
 func (s *Server) failEnvironment(ctx context.Context, res *store.Resource, powerOff bool, detail string) (stepOutcome, error) {
-	if _, err := s.mutateResource(ctx, store.KindEnvironment, res.ID, func(r *store.Resource) error {
+	if _, err := s.mutateFrom(ctx, res, func(r *store.Resource) error {
 		return setStatus(r, func(st *envStatus) {
 			st.Status, st.Message = api.EnvStatusFailed, detail
 			if powerOff {
@@ -205,7 +209,7 @@ func (s *Server) deleteEnvironmentStep(ctx context.Context, op *store.Operation)
 		return stepOutcome{after: s.delay(res.Labels)}, nil
 	case stepEnvApply:
 		if ferr := s.check("delete", res.Labels); ferr != nil {
-			if _, err := s.mutateResource(ctx, store.KindEnvironment, res.ID, func(r *store.Resource) error {
+			if _, err := s.mutateFrom(ctx, res, func(r *store.Resource) error {
 				return setStatus(r, func(st *envStatus) { st.Status = api.EnvStatusFailed })
 			}); err != nil {
 				return stepOutcome{}, err

@@ -206,7 +206,28 @@ func (s *Server) getEnvironment(w http.ResponseWriter, r *http.Request, p *princ
 }
 
 func (s *Server) listEnvironments(w http.ResponseWriter, r *http.Request, p *principal) error {
-	return serveList(s, w, r, p, environments, s.environmentViewOf)
+	return serveList(s, w, r, p, environments, s.environmentListItem)
+}
+
+// environmentListItem is environmentView as JSON, encoded again only when
+// the environment, its secrets or its gateway URL changed.
+func (s *Server) environmentListItem(ctx context.Context, res *store.Resource) (json.RawMessage, error) {
+	spec, _, err := s.envViews.of(res)
+	if err != nil {
+		return nil, err
+	}
+	secrets, err := s.secretInfos(ctx, s.store, res.ID)
+	if err != nil {
+		return nil, err
+	}
+	var inputs strings.Builder
+	inputs.WriteString(s.gw.URL(driver.Gateway{ID: res.ID, Name: res.Name, Region: spec.Region}))
+	for _, sec := range secrets {
+		fmt.Fprintf(&inputs, "\x00%s\x00%d\x00%s\x00%d", sec.Name, sec.Version, sec.Fingerprint, sec.UpdatedAt.UnixNano())
+	}
+	return s.envJSON.of(res.ID, res.Revision, inputs.String(), func() (any, error) {
+		return s.environmentView(ctx, s.store, res)
+	})
 }
 
 func (s *Server) environmentViewOf(ctx context.Context, res *store.Resource) (api.Environment, error) {
@@ -344,13 +365,9 @@ func (s *Server) deleteEnvironment(w http.ResponseWriter, r *http.Request, p *pr
 
 // environmentView renders the API representation of a stored environment.
 func (s *Server) environmentView(ctx context.Context, tx store.Tx, res *store.Resource) (api.Environment, error) {
-	var spec envSpec
-	var st envStatus
-	if err := json.Unmarshal(res.Spec, &spec); err != nil {
-		return api.Environment{}, fmt.Errorf("decode spec of %s: %w", res.ID, err)
-	}
-	if err := json.Unmarshal(res.Status, &st); err != nil {
-		return api.Environment{}, fmt.Errorf("decode status of %s: %w", res.ID, err)
+	spec, st, err := s.envViews.of(res)
+	if err != nil {
+		return api.Environment{}, err
 	}
 	secrets, err := s.secretInfos(ctx, tx, res.ID)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/api"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/keys"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store"
 )
 
@@ -33,6 +34,11 @@ func (c *readCounter) ListResources(ctx context.Context, f store.ListFilter) ([]
 func (c *readCounter) ListSecrets(ctx context.Context, id string) ([]store.Secret, error) {
 	c.reads.Add(1)
 	return c.Store.ListSecrets(ctx, id)
+}
+
+func (c *readCounter) GetAPIKeyByHash(ctx context.Context, hash string) (*store.APIKey, error) {
+	c.reads.Add(1)
+	return c.Store.GetAPIKeyByHash(ctx, hash)
 }
 
 func (c *readCounter) SecretInfos(ctx context.Context, ids []string) (map[string][]store.Secret, error) {
@@ -99,5 +105,53 @@ func TestListQueriesConstant(t *testing.T) {
 	}
 	if few > 2 {
 		t.Errorf("a page takes %d store reads, want 2 (the page, its secrets)", few)
+	}
+}
+
+// TestGetQueries: a GET of an environment reads the store twice (the
+// environment with its labels, its secrets) once its API key is verified;
+// the key is read again only after keyCacheTTL or a change to a key.
+func TestGetQueries(t *testing.T) {
+	s := newTestServer(t)
+	counter := &readCounter{Store: s.store}
+	s.store = counter
+	ctx := t.Context()
+	now := time.Now()
+	secret, err := keys.Generate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := counter.CreateAPIKey(ctx, &store.APIKey{ID: "key_get", Name: "get", Prefix: keys.DisplayPrefix(secret), SecretHash: keys.Hash(secret),
+		Scopes: []string{api.ScopeEnvironmentsRead}, Labels: map[string]string{}, CreatedAt: now, UpdatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	const id = "env_00000000000000000000000001"
+	if err := counter.CreateResource(ctx, &store.Resource{Kind: store.KindEnvironment, ID: id, Name: "get",
+		Spec: mustJSON(envSpec{Region: "us-east"}), Status: mustJSON(envStatus{Status: api.EnvStatusRunning}),
+		Labels: map[string]string{"team": "a"}, CreatedAt: now, UpdatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	get := func() int64 {
+		t.Helper()
+		counter.reads.Store(0)
+		r := httptest.NewRequest(http.MethodGet, "/v1/environments/"+id, nil)
+		r.Header.Set("Authorization", "Bearer "+secret)
+		w := httptest.NewRecorder()
+		s.Handler().ServeHTTP(w, r)
+		var env api.Environment
+		if w.Code != http.StatusOK || json.Unmarshal(w.Body.Bytes(), &env) != nil || env.Labels["team"] != "a" {
+			t.Fatalf("GET: %d %s", w.Code, w.Body)
+		}
+		return counter.reads.Load()
+	}
+	if n := get(); n != 3 {
+		t.Errorf("first GET: %d store reads, want 3 (the key, the environment with its labels, its secrets)", n)
+	}
+	if n := get(); n != 2 {
+		t.Errorf("second GET: %d store reads, want 2 (the key is cached)", n)
+	}
+	s.keys.invalidate()
+	if n := get(); n != 3 {
+		t.Errorf("GET after a key change: %d store reads, want 3 (the key is read again)", n)
 	}
 }

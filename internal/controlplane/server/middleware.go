@@ -111,6 +111,11 @@ type metrics struct {
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	// The operation engine's throughput, and how late due steps start:
+	// what says whether it keeps up with a burst.
+	steps       *prometheus.CounterVec
+	stepLatency *prometheus.HistogramVec
+	stepLag     prometheus.Histogram
 }
 
 // newMetrics uses a registry per server, so several in-process control
@@ -128,7 +133,21 @@ func newMetrics() *metrics {
 			Buckets: prometheus.DefBuckets,
 		}, []string{"route", "code"}),
 	}
-	m.registry.MustRegister(m.requests, m.latency,
+	m.steps = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "openclaw_operation_steps_total",
+		Help: "Operation steps run by this replica, by operation kind and outcome (next, succeeded, failed, retry).",
+	}, []string{"kind", "outcome"})
+	m.stepLatency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "openclaw_operation_step_duration_seconds",
+		Help:    "Time one operation step took, its save included, by operation kind.",
+		Buckets: prometheus.DefBuckets,
+	}, []string{"kind"})
+	m.stepLag = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "openclaw_operation_step_lag_seconds",
+		Help:    "How long after it was due a step started: near zero while the engine keeps up.",
+		Buckets: []float64{.001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60},
+	})
+	m.registry.MustRegister(m.requests, m.latency, m.steps, m.stepLatency, m.stepLag,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

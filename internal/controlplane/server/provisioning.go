@@ -127,11 +127,18 @@ func (s *Server) gatewayToken(ctx context.Context, envID string) (string, error)
 	if err != nil {
 		return "", err
 	}
+	return s.tokenOf(ctx, res)
+}
+
+// tokenOf is gatewayToken of an environment already read.
+func (s *Server) tokenOf(ctx context.Context, res *store.Resource) (string, error) {
+	envID := res.ID
 	var st envStatus
 	if err := json.Unmarshal(res.Status, &st); err != nil {
 		return "", err
 	}
 	if st.GatewayToken == nil {
+		var err error
 		res, err = s.mutateResource(ctx, store.KindEnvironment, envID, func(r *store.Resource) error {
 			var cur envStatus
 			if err := json.Unmarshal(r.Status, &cur); err != nil {
@@ -166,6 +173,12 @@ func (s *Server) gatewayOf(ctx context.Context, envID string, launch bool) (driv
 	if err != nil {
 		return driver.Gateway{}, err
 	}
+	return s.gatewayFor(ctx, env, launch)
+}
+
+// gatewayFor is gatewayOf of an environment already read.
+func (s *Server) gatewayFor(ctx context.Context, env *store.Resource, launch bool) (driver.Gateway, error) {
+	envID := env.ID
 	var sp envSpec
 	if err := json.Unmarshal(env.Spec, &sp); err != nil {
 		return driver.Gateway{}, err
@@ -200,7 +213,7 @@ func (s *Server) gatewayOf(ctx context.Context, envID string, launch bool) (driv
 		}
 	}
 	if launch {
-		if g.Token, err = s.gatewayToken(ctx, envID); err != nil {
+		if g.Token, err = s.tokenOf(ctx, env); err != nil {
 			return g, err
 		}
 	}
@@ -250,6 +263,19 @@ func (s *Server) materialiseEnvironment(ctx context.Context, envID string) error
 		return err
 	}
 	return s.gw.Provision(ctx, g)
+}
+
+// provisionFor rewrites the state directory of an environment already read
+// and returns its launch inputs, for Start: its secrets and pools are read
+// once for both.
+func (s *Server) provisionFor(ctx context.Context, env *store.Resource) (driver.Gateway, error) {
+	g, err := s.gatewayFor(ctx, env, true)
+	if err != nil {
+		return g, err
+	}
+	dir := g
+	dir.Secrets, dir.Token = nil, "" // Start's inputs only; never on disk
+	return g, s.gw.Provision(ctx, dir)
 }
 
 // startGateway launches (or keeps, or adopts) an environment's gateway.

@@ -83,6 +83,9 @@ type Server struct {
 	logger       *slog.Logger
 	drainTimeout time.Duration
 	limits       *limiter
+	keys         *keyCache // verified API keys (keycache.go)
+	envViews     *decodeCache[envSpec, envStatus]
+	envJSON      *encodedCache
 	regions      []api.Region
 	catalog      gpucatalog.Catalog
 	now          func() time.Time
@@ -125,6 +128,9 @@ func New(cfg Config) (*Server, error) {
 		drainTimeout: cfg.DrainTimeout,
 		logger:       cfg.Logger,
 		limits:       newLimiter(cfg.RateLimit, cmp.Or(max(cfg.RateBurst, 0), defaultRateBurst)),
+		keys:         newKeyCache(),
+		envViews:     newDecodeCache[envSpec, envStatus](),
+		envJSON:      newEncodedCache(),
 		regions:      cfg.Regions,
 		now:          cfg.Now,
 		metrics:      newMetrics(),

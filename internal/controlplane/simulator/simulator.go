@@ -59,7 +59,11 @@ var ErrInjected = errors.New("simulator: injected failure")
 // Simulator is the simulator driver.
 type Simulator struct {
 	cfg Config
-	mu  sync.Mutex // serialises state-directory writes
+	mu  sync.Mutex // guards the maps below
+	// dirs serialises the writes to each state directory; environments are
+	// written in parallel (one lock for all made a burst of creates queue
+	// behind each other's file system calls).
+	dirs map[string]*dirLock
 	// running: gateways that are "on" (nothing runs; Health reports it).
 	running map[string]bool
 	// logs: what the simulator did to each gateway, as its "log".
@@ -76,7 +80,33 @@ var (
 
 // New returns a simulator writing under cfg.DataDir.
 func New(cfg Config) *Simulator {
-	return &Simulator{cfg: cfg, running: map[string]bool{}, logs: map[string][]string{}, versions: map[string]string{}}
+	return &Simulator{cfg: cfg, dirs: map[string]*dirLock{}, running: map[string]bool{}, logs: map[string][]string{}, versions: map[string]string{}}
+}
+
+type dirLock struct {
+	sync.Mutex
+	users int
+}
+
+// lockDir takes the write lock of id's state directory.
+func (s *Simulator) lockDir(id string) (unlock func()) {
+	s.mu.Lock()
+	l := s.dirs[id]
+	if l == nil {
+		l = &dirLock{}
+		s.dirs[id] = l
+	}
+	l.users++
+	s.mu.Unlock()
+	l.Lock()
+	return func() {
+		l.Unlock()
+		s.mu.Lock()
+		if l.users--; l.users == 0 {
+			delete(s.dirs, id)
+		}
+		s.mu.Unlock()
+	}
 }
 
 // Name is "simulator".
@@ -145,9 +175,10 @@ func (s *Simulator) StateDir(id string) string {
 // Provision writes (or rewrites) the environment's state directory, as a
 // gateway in a container would read it (port 18789 on all interfaces).
 func (s *Simulator) Provision(_ context.Context, g driver.Gateway) error {
+	defer s.lockDir(g.ID)()
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.versions[g.ID] = g.OpenClawVersion
+	s.mu.Unlock()
 	if err := driver.WriteStateDir(s.StateDir(g.ID), g, driver.ConfigOptions{
 		Port:      GatewayPort,
 		Bind:      "lan",
@@ -204,11 +235,12 @@ func (s *Simulator) Health(_ context.Context, id string) (driver.Health, error) 
 
 // Delete removes the environment's state directory.
 func (s *Simulator) Delete(_ context.Context, id string) error {
+	defer s.lockDir(id)()
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	delete(s.running, id)
 	delete(s.logs, id)
 	delete(s.versions, id)
+	s.mu.Unlock()
 	if err := os.RemoveAll(s.StateDir(id)); err != nil {
 		return fmt.Errorf("simulator: remove state directory: %w", err)
 	}

@@ -2,6 +2,7 @@ package simulator
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"os"
@@ -130,5 +131,43 @@ func TestBackupAndRestore(t *testing.T) {
 	}
 	if _, err := os.Stat(s.StateDir("env_3")); !os.IsNotExist(err) {
 		t.Errorf("a refused restore left %s (%v)", s.StateDir("env_3"), err)
+	}
+}
+
+// Each environment gets its own copy of one template database: a WAL-mode
+// SQLite file with OpenClaw's sessions table that is written to on its own
+// (snapshots archive it online), and a provision again leaves its rows.
+func TestStateDatabaseIsAWALDatabaseOfItsOwn(t *testing.T) {
+	s := New(Config{DataDir: t.TempDir()})
+	ctx := context.Background()
+	for _, id := range []string{"env_1", "env_2"} {
+		if err := s.Provision(ctx, driver.Gateway{ID: id, Name: id, Region: "us-east"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	open := func(id string) *sql.DB {
+		db, err := sql.Open("sqlite", "file:"+filepath.ToSlash(filepath.Join(s.StateDir(id), filepath.FromSlash(stateDatabase))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	db1 := open("env_1")
+	var mode string
+	if err := db1.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
+		t.Fatalf("journal_mode %q, %v: want wal", mode, err)
+	}
+	if _, err := db1.Exec(`INSERT INTO sessions (channel, started_at) VALUES ('web', 'now')`); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Provision(ctx, driver.Gateway{ID: "env_1", Name: "env_1", Region: "us-east"}); err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]int{"env_1": 1, "env_2": 0} {
+		var n int
+		if err := open(id).QueryRow(`SELECT count(*) FROM sessions`).Scan(&n); err != nil || n != want {
+			t.Errorf("%s: %d sessions, %v: want %d", id, n, err, want)
+		}
 	}
 }

@@ -66,7 +66,7 @@ func (e *EphemeralResource) Configure(_ context.Context, req ephemeral.Configure
 func (e *EphemeralResource) Schema(_ context.Context, _ ephemeral.SchemaRequest, resp *ephemeral.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A short-lived API key for this Terraform run only, for example to configure another provider or a write-only argument with a narrowly scoped key. " +
-			"Terraform opens it when it needs it (during plan and again during apply, each time a new key) and closes it at the end, which revokes the key at once. " +
+			"Terraform opens it when it needs it (during plan and again during apply, each time a new key) and closes it at the end, which revokes the key at once (on a control plane with several replicas, within a second on every replica). " +
 			"It never reaches the plan or the state. The key lives for `ttl` (default 15 minutes, at most 1 hour): a run longer than that must choose a longer `ttl`. Requires Terraform 1.10 or later.",
 		Attributes: map[string]schema.Attribute{
 			"name": schema.StringAttribute{

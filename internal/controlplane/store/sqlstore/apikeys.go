@@ -119,8 +119,7 @@ func (c *conn) ListAPIKeys(ctx context.Context, f store.APIKeyFilter) ([]*store.
 		where += ` AND environment_id = ?`
 		args = append(args, f.EnvironmentID)
 	}
-	args = append(args, size+1)
-	rows, err := c.query(ctx, c.q(), `SELECT `+apiKeyCols+` FROM api_keys WHERE `+where+` ORDER BY id LIMIT ?`, args...)
+	rows, err := c.query(ctx, c.q(), `SELECT `+apiKeyCols+` FROM api_keys WHERE `+where+` ORDER BY id`+limitClause(size+1), args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("list API keys: %w", err)
 	}

@@ -64,8 +64,7 @@ func (c *conn) ListAudit(ctx context.Context, f store.AuditFilter) ([]*store.Aud
 	if len(where) > 0 {
 		query += ` WHERE ` + strings.Join(where, " AND ")
 	}
-	query += ` ORDER BY id DESC LIMIT ?`
-	args = append(args, size+1)
+	query += ` ORDER BY id DESC` + limitClause(size+1)
 	rows, err := c.query(ctx, c.q(), query, args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("list audit events: %w", err)

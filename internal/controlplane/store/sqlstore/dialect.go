@@ -67,6 +67,44 @@ func (d *dialect) rebind(query string) string {
 	return b.String()
 }
 
+// labelsObject is a subquery of the labels of the resource whose ID is
+// idCol, as one JSON object (NULL or {} without labels).
+func (d *dialect) labelsObject(idCol string) string {
+	agg := "json_group_object"
+	if d == postgresDialect {
+		agg = "json_object_agg"
+	}
+	return `(SELECT ` + agg + `(l.key, l.value) FROM resource_labels l WHERE l.resource_id = ` + idCol + `)`
+}
+
+// parseStoredUTC reads the form every timestamp is written in,
+// "2006-01-02T15:04:05.000000Z", without time.Parse's generality (a list
+// page reads 1,000 of them); anything else is left to time.Parse.
+func parseStoredUTC(s string) (time.Time, bool) {
+	if len(s) != 27 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != '.' || s[26] != 'Z' {
+		return time.Time{}, false
+	}
+	num := func(i, j int) int {
+		n := 0
+		for _, c := range []byte(s[i:j]) {
+			if c < '0' || c > '9' {
+				return -1
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n
+	}
+	y, mo, d, h, mi, sec, us := num(0, 4), num(5, 7), num(8, 10), num(11, 13), num(14, 16), num(17, 19), num(20, 26)
+	if y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59 || us < 0 {
+		return time.Time{}, false
+	}
+	t := time.Date(y, time.Month(mo), d, h, mi, sec, us*1000, time.UTC)
+	if t.Day() != d {
+		return time.Time{}, false // February 30th and the like: let time.Parse refuse it
+	}
+	return t, true
+}
+
 // tsParam is the placeholder for a timestamp argument in a position where
 // PostgreSQL cannot infer its type (CASE branches).
 func (d *dialect) tsParam() string {
@@ -157,6 +195,9 @@ func parseTime(v any) (time.Time, bool, error) {
 }
 
 func parseTimeString(s string) (time.Time, bool, error) {
+	if t, ok := parseStoredUTC(s); ok {
+		return t, true, nil
+	}
 	t, err := time.Parse(sqliteTimeLayout, s)
 	if err != nil {
 		t, err = time.Parse(time.RFC3339Nano, s)

@@ -1,9 +1,11 @@
 package sqlstore
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestRebind(t *testing.T) {
@@ -66,5 +68,74 @@ func TestSQLiteUniqueField(t *testing.T) {
 		if got := sqliteUniqueField(msg); got != want {
 			t.Errorf("sqliteUniqueField(%q) = %q, want %q", msg, got, want)
 		}
+	}
+}
+
+// parseStoredUTC reads exactly what ts writes, and leaves anything else to
+// time.Parse.
+func TestParseStoredUTC(t *testing.T) {
+	for _, want := range []time.Time{
+		time.Date(2026, 12, 1, 12, 34, 56, 789012000, time.UTC),
+		time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2028, 2, 29, 23, 59, 59, 999999000, time.UTC),
+	} {
+		s := sqliteDialect.ts(want).(string)
+		got, ok := parseStoredUTC(s)
+		if !ok || !got.Equal(want) || got.Location() != time.UTC {
+			t.Errorf("parseStoredUTC(%q) = %v, %v; want %v", s, got, ok, want)
+		}
+	}
+	for _, s := range []string{"", "2026-12-01T12:34:56Z", "2026-12-01T12:34:56.000000+01:00", "2026-02-30T00:00:00.000000Z",
+		"2026-13-01T00:00:00.000000Z", "2026-12-01T24:00:00.000000Z", "2026-12-01T12:34:56.00000xZ", "2026-12-01 12:34:56.000000Z"} {
+		if got, ok := parseStoredUTC(s); ok {
+			t.Errorf("parseStoredUTC(%q) = %v: want it left to time.Parse", s, got)
+		}
+	}
+}
+
+// A statement is prepared once, in the background, and used from then on,
+// inside transactions too; the cache stays bounded.
+func TestStmtCache(t *testing.T) {
+	st, err := Open(t.Context(), filepath.Join(t.TempDir(), "x.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := st.(*sqlStore)
+	defer s.Close()
+	const q = `SELECT COUNT(*) FROM operations WHERE id = ?`
+	count := func(qr querier) int {
+		var n int
+		if err := s.queryRow(t.Context(), qr, q, "op_1").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	count(s.db)
+	s.stmts.preparing.Wait()
+	if s.stmts.m[q] == nil {
+		t.Fatal("the statement was not prepared after its first run")
+	}
+	tx, err := s.db.BeginTx(t.Context(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.ExecContext(t.Context(), `INSERT INTO operations (`+operationCols+`) VALUES ('op_1', 'k', 't', 'x', 'pending', 0, '', NULL, NULL, 0, '', '', '', '', '', NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(tx); n != 1 {
+		t.Errorf("the prepared statement inside a transaction saw %d rows, want its own insert", n)
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(s.db); n != 0 {
+		t.Errorf("after the rollback: %d rows", n)
+	}
+	for i := range maxCachedStmts + 10 {
+		s.stmts.on(t.Context(), s.db, fmt.Sprintf("SELECT %d", i))
+	}
+	s.stmts.preparing.Wait()
+	if n := len(s.stmts.m); n > maxCachedStmts {
+		t.Errorf("%d statements cached, more than %d", n, maxCachedStmts)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store"
@@ -134,12 +136,15 @@ const claimable = unfinished + ` AND next_run_at <= ?
 		WHERE older.target_id = operations.target_id AND older.id < operations.id
 		AND older.status IN ('` + store.OpPending + `', '` + store.OpRunning + `'))`
 
-// ClaimOperations picks candidates with a plain SELECT and then leases each
-// with an UPDATE that repeats the whole condition, so that of several
-// replicas racing for an operation exactly one sees its UPDATE match: the
-// database serializes writes to a row (PostgreSQL re-evaluates the WHERE
-// clause against the row a concurrent transaction committed; SQLite has a
-// single writer).
+// ClaimOperations leases up to limit due operations in one statement. The
+// candidates are picked in due order (walking operations_claim_idx and
+// stopping after limit) and materialised, so they are chosen once (otherwise
+// PostgreSQL may run a LIMIT subquery again and lease more than limit). The
+// UPDATE repeats the whole condition, so of several replicas racing for an
+// operation exactly one sees its UPDATE match: PostgreSQL re-evaluates the
+// WHERE clause against a row a concurrent transaction committed, and SKIP
+// LOCKED makes a racing replica pass over the rows being claimed instead of
+// waiting for them and finding them gone; SQLite has a single writer.
 func (c *conn) ClaimOperations(ctx context.Context, owner string, now, leaseUntil time.Time, limit int) ([]*store.Operation, error) {
 	if owner == "" {
 		return nil, fmt.Errorf("claim operations: owner is required")
@@ -147,43 +152,25 @@ func (c *conn) ClaimOperations(ctx context.Context, owner string, now, leaseUnti
 	if limit <= 0 {
 		return nil, nil
 	}
-	q := c.q()
 	nowArg, untilArg := c.d.ts(now), c.d.ts(leaseUntil)
-	// Over-fetch a little: some candidates may be taken by a concurrent
-	// claimer before this one gets to them.
-	rows, err := c.query(ctx, q, `SELECT id FROM operations WHERE `+claimable+`
-		ORDER BY next_run_at, id LIMIT ?`, nowArg, nowArg, owner, 2*limit)
+	skipLocked := ""
+	if c.d == postgresDialect {
+		skipLocked = " FOR UPDATE SKIP LOCKED"
+	}
+	claimed, err := c.listOperations(ctx, "claim operations", `WITH candidates (candidate_id) AS MATERIALIZED (
+			SELECT id FROM operations WHERE `+claimable+` ORDER BY next_run_at, id`+limitClause(limit)+skipLocked+`)
+		UPDATE operations SET lease_owner = ?, lease_until = ?
+		WHERE id IN (SELECT candidate_id FROM candidates) AND `+claimable+` RETURNING `+operationCols,
+		nowArg, nowArg, owner, owner, untilArg, nowArg, nowArg, owner)
 	if err != nil {
-		return nil, fmt.Errorf("claim operations: %w", err)
+		return nil, err
 	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("claim operations: %w", err)
+	// RETURNING comes in no particular order; run them as they were due.
+	slices.SortFunc(claimed, func(a, b *store.Operation) int {
+		if c := a.NextRunAt.Compare(b.NextRunAt); c != 0 {
+			return c
 		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("claim operations: %w", err)
-	}
-	var claimed []*store.Operation
-	for _, id := range ids {
-		if len(claimed) == limit {
-			break
-		}
-		op, err := scanOperation(c.queryRow(ctx, q, `UPDATE operations SET lease_owner = ?, lease_until = ?
-			WHERE id = ? AND `+claimable+` RETURNING `+operationCols,
-			owner, untilArg, id, nowArg, nowArg, owner))
-		if errors.Is(err, sql.ErrNoRows) {
-			continue // someone else got it first
-		}
-		if err != nil {
-			return claimed, fmt.Errorf("claim operation %q: %w", id, err)
-		}
-		claimed = append(claimed, op)
-	}
+		return strings.Compare(a.ID, b.ID)
+	})
 	return claimed, nil
 }

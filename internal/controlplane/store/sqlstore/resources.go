@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -35,12 +36,13 @@ func (c *conn) updatedAtArgs(given time.Time) []any {
 
 const resourceCols = `kind, id, parent_id, name, alt_key, generation, revision, spec, status, created_at, updated_at`
 
-func scanResource(row rowScanner) (*store.Resource, error) {
+func scanResource(row rowScanner, extra ...any) (*store.Resource, error) {
 	var r store.Resource
 	var alt sql.NullString
 	var spec, status []byte
-	if err := row.Scan(&r.Kind, &r.ID, &r.ParentID, &r.Name, &alt, &r.Generation, &r.Revision,
-		&spec, &status, timeScan{&r.CreatedAt}, timeScan{&r.UpdatedAt}); err != nil {
+	dest := append([]any{&r.Kind, &r.ID, &r.ParentID, &r.Name, &alt, &r.Generation, &r.Revision,
+		&spec, &status, timeScan{&r.CreatedAt}, timeScan{&r.UpdatedAt}}, extra...)
+	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
 	r.AltKey = alt.String
@@ -153,17 +155,22 @@ func (c *conn) loadLabels(ctx context.Context, q querier, items []*store.Resourc
 	return nil
 }
 
+// getResource reads one resource and its labels in one statement (a GET is
+// on the hot path of every refresh).
 func (c *conn) getResource(ctx context.Context, what string, where string, args ...any) (*store.Resource, error) {
-	q := c.q()
-	r, err := scanResource(c.queryRow(ctx, q, `SELECT `+resourceCols+` FROM resources WHERE `+where, args...))
+	var labels []byte
+	r, err := scanResource(c.queryRow(ctx, c.q(), `SELECT `+resourceCols+`, `+c.d.labelsObject("resources.id")+`
+		FROM resources WHERE `+where, args...), &labels)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("%s: %w", what, store.ErrNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", what, err)
 	}
-	if err := c.loadLabels(ctx, q, []*store.Resource{r}); err != nil {
-		return nil, fmt.Errorf("read %s: %w", what, err)
+	if len(labels) > 0 {
+		if err := json.Unmarshal(labels, &r.Labels); err != nil {
+			return nil, fmt.Errorf("read %s: labels: %w", what, err)
+		}
 	}
 	return r, nil
 }
@@ -225,8 +232,7 @@ func (c *conn) ListResources(ctx context.Context, f store.ListFilter) ([]*store.
 	if len(where) > 0 {
 		query += ` WHERE ` + strings.Join(where, " AND ")
 	}
-	query += ` ORDER BY r.id` + order + ` LIMIT ?`
-	args = append(args, size+1)
+	query += ` ORDER BY r.id` + order + limitClause(size+1)
 
 	q := c.q()
 	rows, err := c.query(ctx, q, query, args...)

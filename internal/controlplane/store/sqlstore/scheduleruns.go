@@ -55,8 +55,7 @@ func (c *conn) ListScheduleRuns(ctx context.Context, scheduleID string, size int
 		where += ` AND id < ?`
 		args = append(args, before)
 	}
-	args = append(args, size+1)
-	rows, err := c.query(ctx, c.q(), `SELECT `+scheduleRunCols+` FROM schedule_runs WHERE `+where+` ORDER BY id DESC LIMIT ?`, args...)
+	rows, err := c.query(ctx, c.q(), `SELECT `+scheduleRunCols+` FROM schedule_runs WHERE `+where+` ORDER BY id DESC`+limitClause(size+1), args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("list runs of schedule %q: %w", scheduleID, err)
 	}

@@ -171,9 +171,10 @@ type querier interface {
 // conn carries the operations of store.Tx, either on the pool or inside a
 // transaction.
 type conn struct {
-	d  *dialect
-	db *sql.DB
-	tx *sql.Tx // nil outside InTx
+	d     *dialect
+	db    *sql.DB
+	tx    *sql.Tx    // nil outside InTx
+	stmts *stmtCache // nil: statements are not kept prepared
 }
 
 // q is where a single statement runs.
@@ -185,14 +186,23 @@ func (c *conn) q() querier {
 }
 
 func (c *conn) exec(ctx context.Context, q querier, query string, args ...any) (sql.Result, error) {
+	if st := c.stmts.on(ctx, q, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
 	return q.ExecContext(ctx, c.d.rebind(query), args...)
 }
 
 func (c *conn) query(ctx context.Context, q querier, query string, args ...any) (*sql.Rows, error) {
+	if st := c.stmts.on(ctx, q, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
 	return q.QueryContext(ctx, c.d.rebind(query), args...)
 }
 
 func (c *conn) queryRow(ctx context.Context, q querier, query string, args ...any) *sql.Row {
+	if st := c.stmts.on(ctx, q, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return q.QueryRowContext(ctx, c.d.rebind(query), args...)
 }
 
@@ -243,7 +253,13 @@ type sqlStore struct {
 }
 
 func newStore(db *sql.DB, d *dialect) *sqlStore {
-	return &sqlStore{conn{d: d, db: db}}
+	var stmts *stmtCache
+	if d == sqliteDialect {
+		// pgx already keeps each connection's statements prepared; the
+		// SQLite driver parses every statement again unless asked.
+		stmts = newStmtCache(db)
+	}
+	return &sqlStore{conn{d: d, db: db, stmts: stmts}}
 }
 
 // txStore is the store.Tx given to InTx's function.
@@ -268,7 +284,7 @@ func (s *sqlStore) InTx(ctx context.Context, fn func(tx store.Tx) error) (err er
 			_ = tx.Rollback()
 		}
 	}()
-	ferr := fn(&txStore{conn{d: s.d, db: s.db, tx: tx}})
+	ferr := fn(&txStore{conn{d: s.d, db: s.db, tx: tx, stmts: s.stmts}})
 	done = true
 	if ferr != nil {
 		if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
@@ -286,7 +302,10 @@ func (s *sqlStore) Ping(ctx context.Context) error { return s.db.PingContext(ctx
 
 func (s *sqlStore) Driver() string { return s.d.name }
 
-func (s *sqlStore) Close() error { return s.db.Close() }
+func (s *sqlStore) Close() error {
+	s.stmts.close()
+	return s.db.Close()
+}
 
 // Lock takes a transaction-scoped lock: pg_advisory_xact_lock on
 // PostgreSQL; on SQLite the write lock InTx already holds (_txlock=immediate)
