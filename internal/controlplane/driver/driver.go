@@ -129,6 +129,10 @@ var (
 	ErrRunning = errors.New("gateway is still running")
 	// ErrUnknownVersion: the driver cannot run the version asked for.
 	ErrUnknownVersion = errors.New("OpenClaw version not installed")
+	// ErrTransient: the platform the driver drives (an API server) is
+	// unreachable or failing; the step is retried for longer than a
+	// database hiccup, and the final error quotes the driver's message.
+	ErrTransient = errors.New("transient")
 	// ErrRejected: the platform refused the gateway's configuration (a
 	// volume its storage class cannot grow); retrying does not help, the
 	// configuration must change.

@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/api"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/driver"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store"
 )
 
@@ -25,12 +27,17 @@ type stepOutcome struct {
 }
 
 // stepFunc runs the current step of op. An error is transient (a database
-// hiccup): the step is retried with backoff, up to maxStepAttempts.
+// hiccup): the step is retried with backoff, up to maxStepAttempts, or
+// maxPlatformAttempts for an error wrapping driver.ErrTransient.
 type stepFunc func(ctx context.Context, op *store.Operation) (stepOutcome, error)
 
 const (
 	maxStepAttempts = 8
-	claimBatch      = 16
+	// maxPlatformAttempts is the budget for driver.ErrTransient (the
+	// platform, such as the Kubernetes API server, unreachable or failing):
+	// with the backoff's 3.2 s ceiling, about five minutes.
+	maxPlatformAttempts = 100
+	claimBatch          = 16
 	// engineWorkers bounds the steps one replica runs at once. Steps mostly
 	// wait on the database, so a few per core keep it busy without letting a
 	// burst of operations crowd out the API's own queries.
@@ -176,11 +183,11 @@ func (e *engine) process(ctx context.Context, op *store.Operation) {
 		op.Attempts++
 		outcome = "retry"
 		log.WarnContext(ctx, "operation step failed; will retry", "err", err, "attempt", op.Attempts)
-		if op.Attempts >= maxStepAttempts {
-			out.fail = errorf(500, api.CodeInternal, "%s gave up after %d attempts", op.Kind, op.Attempts)
+		backoff, giveUp := retryAfterError(op.Kind, op.Attempts, err)
+		if giveUp != nil {
+			out.fail = giveUp
 			break
 		}
-		backoff := time.Duration(1<<min(op.Attempts, 5)) * 100 * time.Millisecond
 		op.NextRunAt = now.Add(backoff)
 		e.kickAfter(backoff)
 	case out.done:
@@ -368,4 +375,24 @@ func toAPIOperation(op *store.Operation) api.Operation {
 		}
 	}
 	return out
+}
+
+// retryAfterError is when a step that failed with err for the attempts-th
+// time runs again, or the problem the operation fails with when it has
+// had its attempts. A platform outage's error is the driver's own and
+// names what is unreachable, so the final problem quotes it; any other
+// error (the database's) stays in the log.
+func retryAfterError(kind string, attempts int, err error) (time.Duration, *apiError) {
+	limit := maxStepAttempts
+	platform := errors.Is(err, driver.ErrTransient)
+	if platform {
+		limit = maxPlatformAttempts
+	}
+	if attempts >= limit {
+		if platform {
+			return 0, errorf(http.StatusServiceUnavailable, api.CodeInternal, "%s gave up after %d attempts: %v", kind, attempts, err)
+		}
+		return 0, errorf(http.StatusInternalServerError, api.CodeInternal, "%s gave up after %d attempts", kind, attempts)
+	}
+	return time.Duration(1<<min(attempts, 5)) * 100 * time.Millisecond, nil
 }

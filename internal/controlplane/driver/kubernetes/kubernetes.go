@@ -657,7 +657,7 @@ func (d *Driver) wrap(what, id string, err error) error {
 	case errors.Is(err, kubeobjects.ErrResizeRefused):
 		return fmt.Errorf("kubernetes driver: %s environment %s: %w: %w", what, id, driver.ErrRejected, err)
 	case kubeobjects.IsTransient(err):
-		return fmt.Errorf("kubernetes driver: %s environment %s: the Kubernetes API server at %s is unreachable or failing (retried): %w", what, id, d.host, err)
+		return fmt.Errorf("kubernetes driver: %s environment %s: the Kubernetes API server at %s is unreachable or failing (%w, retried): %w", what, id, d.host, driver.ErrTransient, err)
 	case apierrors.IsForbidden(err):
 		return fmt.Errorf("kubernetes driver: %s environment %s: forbidden in namespace %s (apply examples/kubernetes/rbac.yaml): %w", what, id, d.cfg.Namespace, err)
 	}
