@@ -440,3 +440,26 @@ func (cp *ControlPlane) EnvironmentByName(t *testing.T, name string) *api.Enviro
 func ExpectError(pattern string) *regexp.Regexp {
 	return regexp.MustCompile(`(?s)` + strings.ReplaceAll(pattern, " ", `\s+`))
 }
+
+// ErrPollTimeout is Poll's answer when its condition did not hold in time.
+var ErrPollTimeout = errors.New("condition not reached in time")
+
+// Poll calls check every interval until it reports done or fails, or within
+// has passed (ErrPollTimeout). It is the acceptance tests' one wait on state
+// that a real process or the scheduler reaches on its own, outside any
+// operation (operations have WaitFor).
+func Poll(within, every time.Duration, check func() (done bool, err error)) error {
+	deadline := time.Now().Add(within)
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		done, err := check()
+		if err != nil || done {
+			return err
+		}
+		if time.Now().After(deadline) {
+			return ErrPollTimeout
+		}
+		<-tick.C
+	}
+}

@@ -3,6 +3,7 @@ package environment_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -362,43 +363,40 @@ func TestAccProcessDriver_adoptionAndCrash(t *testing.T) {
 
 func waitForStatus(t *testing.T, cp *acctest.ControlPlane, id, status string, within time.Duration) *api.Environment {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		env, err := cp.Client.GetEnvironment(context.Background(), id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if env.Status == status {
-			return env
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("environment %s is %s (%s) after %s, want %s", id, env.Status, env.StatusMessage, within, status)
-		}
-		time.Sleep(500 * time.Millisecond)
+	var env *api.Environment
+	err := acctest.Poll(within, 500*time.Millisecond, func() (bool, error) {
+		var err error
+		env, err = cp.Client.GetEnvironment(context.Background(), id)
+		return err == nil && env.Status == status, err
+	})
+	if errors.Is(err, acctest.ErrPollTimeout) {
+		t.Fatalf("environment %s is %s (%s) after %s, want %s", id, env.Status, env.StatusMessage, within, status)
 	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env
 }
 
 // waitForLog waits for the gateway's log (through the API) to mention want,
 // failing early when it mentions bad.
 func waitForLog(cp *acctest.ControlPlane, id, want, bad string) error {
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
+	var joined string
+	err := acctest.Poll(2*time.Minute, time.Second, func() (bool, error) {
 		lines, err := cp.Client.GetEnvironmentLogs(context.Background(), id, 1000)
 		if err != nil {
-			return err
+			return false, err
 		}
-		joined := strings.Join(lines, "\n")
+		joined = strings.Join(lines, "\n")
 		if strings.Contains(joined, bad) {
-			return fmt.Errorf("the gateway's log says %q:\n%s", bad, joined)
+			return false, fmt.Errorf("the gateway's log says %q:\n%s", bad, joined)
 		}
-		if strings.Contains(joined, want) {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("the gateway's log never mentions %q:\n%s", want, joined)
-		}
-		time.Sleep(time.Second)
+		return strings.Contains(joined, want), nil
+	})
+	if errors.Is(err, acctest.ErrPollTimeout) {
+		return fmt.Errorf("the gateway's log never mentions %q:\n%s", want, joined)
 	}
+	return err
 }
 
 // notOnDisk fails when a file under dir holds one of the values.

@@ -2,6 +2,7 @@ package schedule_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -250,19 +251,19 @@ resource "openclaw_gpu_pool" "test" {
 // and nothing is in flight.
 func waitForPower(t *testing.T, cp *acctest.ControlPlane, name, want string) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	var e *api.Environment
+	err := acctest.Poll(30*time.Second, 50*time.Millisecond, func() (bool, error) {
 		if err := cp.App.Server.RunSchedules(context.Background()); err != nil {
-			t.Fatal(err)
+			return false, err
 		}
-		e := cp.EnvironmentByName(t, name)
-		if e.PowerState == want && (e.Status == api.EnvStatusRunning || e.Status == api.EnvStatusStopped) {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("environment %s is %s/%s, want power %s", name, e.Status, e.PowerState, want)
-		}
-		time.Sleep(50 * time.Millisecond)
+		e = cp.EnvironmentByName(t, name)
+		return e.PowerState == want && (e.Status == api.EnvStatusRunning || e.Status == api.EnvStatusStopped), nil
+	})
+	if errors.Is(err, acctest.ErrPollTimeout) {
+		t.Fatalf("environment %s is %s/%s, want power %s", name, e.Status, e.PowerState, want)
+	}
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -40,24 +40,33 @@ func testGateway(id string) driver.Gateway {
 	}
 }
 
-// waitPhase polls Health until it reports want (the driver is asynchronous
-// by design: the server's engine polls the same way).
+// waitPhase polls Health until it reports want.
 func waitPhase(t *testing.T, d *Driver, id string, want driver.Phase) driver.Health {
 	t.Helper()
+	return waitHealth(t, d, id, string(want), func(h driver.Health) bool { return h.Phase == want })
+}
+
+// waitHealth polls Health until cond holds, for up to 20 s: it is these
+// tests' one wait on the gateway processes (the driver is asynchronous by
+// design, and the server's engine polls Health the same way).
+func waitHealth(t *testing.T, d *Driver, id, want string, cond func(driver.Health) bool) driver.Health {
+	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
-	var h driver.Health
-	for time.Now().Before(deadline) {
-		var err error
-		if h, err = d.Health(context.Background(), id); err != nil {
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		h, err := d.Health(context.Background(), id)
+		if err != nil {
 			t.Fatal(err)
 		}
-		if h.Phase == want {
+		if cond(h) {
 			return h
 		}
-		time.Sleep(20 * time.Millisecond)
+		if time.Now().After(deadline) {
+			t.Fatalf("gateway %s is %s (%s), want %s", id, h.Phase, h.Message, want)
+		}
+		<-tick.C
 	}
-	t.Fatalf("gateway %s is %s (%s), want %s", id, h.Phase, h.Message, want)
-	return h
 }
 
 func alive(pid int) bool { return syscall.Kill(pid, 0) == nil }
@@ -268,20 +277,12 @@ func TestChangedSecretRestartsSameInputsKeep(t *testing.T) {
 	if err := d.Start(ctx, g); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		h, _ := d.Health(ctx, g.ID)
-		if h.Phase == driver.PhaseReady && h.PID != first.PID {
-			environ, _ := os.ReadFile("/proc/" + strconv.Itoa(h.PID) + "/environ")
-			if !strings.Contains(string(environ), "sk-ant-rotated-5678") {
-				t.Error("the relaunched gateway lacks the new secret value")
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not relaunched with the new secret: %+v", h)
-		}
-		time.Sleep(20 * time.Millisecond)
+	h := waitHealth(t, d, g.ID, "relaunched with the new secret", func(h driver.Health) bool {
+		return h.Phase == driver.PhaseReady && h.PID != first.PID
+	})
+	environ, _ := os.ReadFile("/proc/" + strconv.Itoa(h.PID) + "/environ")
+	if !strings.Contains(string(environ), "sk-ant-rotated-5678") {
+		t.Error("the relaunched gateway lacks the new secret value")
 	}
 	if alive(first.PID) {
 		t.Error("the old gateway still runs")
@@ -338,17 +339,9 @@ func TestAdoptionAfterControlPlaneRestart(t *testing.T) {
 	if err := syscall.Kill(h1.PID, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		h, _ := d2.Health(ctx, g.ID)
-		if h.Phase == driver.PhaseReady && h.PID != h1.PID {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the dead adopted gateway was not relaunched: %+v", h)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitHealth(t, d2, g.ID, "the dead adopted gateway relaunched", func(h driver.Health) bool {
+		return h.Phase == driver.PhaseReady && h.PID != h1.PID
+	})
 	stopAndWait(t, d2, g.ID)
 }
 
