@@ -8,6 +8,7 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/api"
@@ -206,7 +207,7 @@ func (s *Server) getEnvironment(w http.ResponseWriter, r *http.Request, p *princ
 }
 
 func (s *Server) listEnvironments(w http.ResponseWriter, r *http.Request, p *principal) error {
-	return serveList(s, w, r, p, environments, s.environmentListItem)
+	return serveList(s, w, r, p, environments, s.environmentListItem, s.keptEnvironmentListItem)
 }
 
 // environmentListItem is environmentView as JSON, encoded again only when
@@ -216,18 +217,51 @@ func (s *Server) environmentListItem(ctx context.Context, res *store.Resource) (
 	if err != nil {
 		return nil, err
 	}
-	secrets, err := s.secretInfos(ctx, s.store, res.ID)
+	gw := driver.Gateway{ID: res.ID, Name: res.Name, Region: spec.Region}
+	inputs, err := s.environmentListInputs(ctx, gw)
 	if err != nil {
 		return nil, err
 	}
-	var inputs strings.Builder
-	inputs.WriteString(s.gw.URL(driver.Gateway{ID: res.ID, Name: res.Name, Region: spec.Region}))
-	for _, sec := range secrets {
-		fmt.Fprintf(&inputs, "\x00%s\x00%d\x00%s\x00%d", sec.Name, sec.Version, sec.Fingerprint, sec.UpdatedAt.UnixNano())
-	}
-	return s.envJSON.of(res.ID, res.Revision, inputs.String(), func() (any, error) {
+	return s.envJSON.of(res.ID, res.Revision, gw, inputs, func() (any, error) {
 		return s.environmentView(ctx, s.store, res)
 	})
+}
+
+// keptEnvironmentListItem is environmentListItem from the kept encoding of
+// the environment at ref's revision, when its secrets and gateway URL are
+// still those it was encoded with.
+func (s *Server) keptEnvironmentListItem(ctx context.Context, ref store.ResourceRef) (json.RawMessage, bool, error) {
+	e, ok := s.envJSON.at(ref.ID, ref.Revision)
+	if !ok {
+		return nil, false, nil
+	}
+	inputs, err := s.environmentListInputs(ctx, e.gateway)
+	if err != nil || inputs != e.inputs {
+		return nil, false, err
+	}
+	return e.raw, true, nil
+}
+
+// environmentListInputs is what an environment's view shows from outside
+// its stored row: the driver's gateway URL and its secrets' metadata.
+func (s *Server) environmentListInputs(ctx context.Context, gw driver.Gateway) (string, error) {
+	secrets, err := s.secretInfos(ctx, s.store, gw.ID)
+	if err != nil {
+		return "", err
+	}
+	b := make([]byte, 0, 64+len(secrets)*64)
+	b = append(b, s.gw.URL(gw)...)
+	for _, sec := range secrets {
+		b = append(b, 0)
+		b = append(b, sec.Name...)
+		b = append(b, 0)
+		b = strconv.AppendInt(b, sec.Version, 10)
+		b = append(b, 0)
+		b = append(b, sec.Fingerprint...)
+		b = append(b, 0)
+		b = strconv.AppendInt(b, sec.UpdatedAt.UnixNano(), 10)
+	}
+	return string(b), nil
 }
 
 func (s *Server) environmentViewOf(ctx context.Context, res *store.Resource) (api.Environment, error) {

@@ -136,7 +136,7 @@ func serveGet[T any](s *Server, w http.ResponseWriter, r *http.Request, p *princ
 // serveList answers GET /v1/<family>: a page filtered by name and labels,
 // and for children by ?environment_id; an environment-bound key sees its
 // environment's only.
-func serveList[T any](s *Server, w http.ResponseWriter, r *http.Request, p *principal, f *family, view func(context.Context, *store.Resource) (T, error)) error {
+func serveList[T any](s *Server, w http.ResponseWriter, r *http.Request, p *principal, f *family, view func(context.Context, *store.Resource) (T, error), kept keptView[T]) error {
 	if err := p.require(f.readScope); err != nil {
 		return err
 	}
@@ -158,7 +158,7 @@ func serveList[T any](s *Server, w http.ResponseWriter, r *http.Request, p *prin
 	case f.parent != "" && bound != "":
 		filter.ParentID = &bound
 	}
-	return listPage(s, w, r, filter, view)
+	return listPage(s, w, r, filter, view, kept)
 }
 
 // updating is where every update handler starts: the decoded request, the

@@ -167,7 +167,7 @@ func (s *Server) getGPUPool(w http.ResponseWriter, r *http.Request, p *principal
 }
 
 func (s *Server) listGPUPools(w http.ResponseWriter, r *http.Request, p *principal) error {
-	return serveList(s, w, r, p, gpuPools, s.poolView)
+	return serveList(s, w, r, p, gpuPools, s.poolView, nil)
 }
 
 // poolImmutable explains the pool fields PATCH refuses.

@@ -60,27 +60,97 @@ func listFilter(r *http.Request, kind string) (store.ListFilter, error) {
 	return f, nil
 }
 
-// listPage answers one page of f, each item rendered by view.
-func listPage[T any](s *Server, w http.ResponseWriter, r *http.Request, f store.ListFilter, view func(context.Context, *store.Resource) (T, error)) error {
-	items, next, err := s.store.ListResources(r.Context(), f)
+// keptView renders a list item from what is kept for a resource at a
+// revision, without reading its stored row; ok is false when nothing usable
+// is kept.
+type keptView[T any] func(ctx context.Context, ref store.ResourceRef) (item T, ok bool, err error)
+
+// listPage answers one page of f, each item rendered by view. With kept, the
+// page is read as (id, revision) pairs first and full rows are read, in one
+// more query, only for the items kept cannot render.
+func listPage[T any](s *Server, w http.ResponseWriter, r *http.Request, f store.ListFilter, view func(context.Context, *store.Resource) (T, error), kept keptView[T]) error {
+	if kept == nil {
+		items, next, err := s.store.ListResources(r.Context(), f)
+		if err != nil {
+			return pageError(err)
+		}
+		ids := make([]string, len(items))
+		for i, res := range items {
+			ids[i] = res.ID
+		}
+		ctx := withPageSecrets(r.Context(), ids)
+		out := make([]T, 0, len(items))
+		for _, res := range items {
+			v, err := view(ctx, res)
+			if err != nil {
+				return err
+			}
+			out = append(out, v)
+		}
+		writeList(w, out, next)
+		return nil
+	}
+
+	refs, next, err := s.store.ListRevisions(r.Context(), f)
 	if err != nil {
 		return pageError(err)
 	}
-	out := api.List[T]{Items: make([]T, 0, len(items)), NextPageToken: next}
-	ctx := withPageSecrets(r.Context(), items)
-	for _, res := range items {
-		v, err := view(ctx, res)
+	ids := make([]string, len(refs))
+	for i, ref := range refs {
+		ids[i] = ref.ID
+	}
+	ctx := withPageSecrets(r.Context(), ids)
+	out := make([]T, len(refs))
+	done := make([]bool, len(refs))
+	var missing []string
+	for i, ref := range refs {
+		v, ok, err := kept(ctx, ref)
 		if err != nil {
 			return err
 		}
-		out.Items = append(out.Items, v)
+		if ok {
+			out[i], done[i] = v, true
+		} else {
+			missing = append(missing, ref.ID)
+		}
 	}
-	if raws, ok := any(out.Items).([]json.RawMessage); ok {
-		writeRawList(w, raws, next)
-		return nil
+	if len(missing) > 0 {
+		rows, _, err := s.store.ListResources(r.Context(), store.ListFilter{Kind: f.Kind, IDs: missing, PageSize: len(missing)})
+		if err != nil {
+			return err
+		}
+		byID := make(map[string]*store.Resource, len(rows))
+		for _, res := range rows {
+			byID[res.ID] = res
+		}
+		for i, ref := range refs {
+			res := byID[ref.ID]
+			if done[i] || res == nil { // nil: deleted since the page was read
+				continue
+			}
+			if out[i], err = view(ctx, res); err != nil {
+				return err
+			}
+			done[i] = true
+		}
 	}
-	writeJSON(w, http.StatusOK, out)
+	items := out[:0]
+	for i := range out {
+		if done[i] {
+			items = append(items, out[i])
+		}
+	}
+	writeList(w, items, next)
 	return nil
+}
+
+// writeList writes a page of items; items already encoded go out as they are.
+func writeList[T any](w http.ResponseWriter, items []T, next string) {
+	if raws, ok := any(items).([]json.RawMessage); ok {
+		writeRawList(w, raws, next)
+		return
+	}
+	writeJSON(w, http.StatusOK, api.List[T]{Items: items, NextPageToken: next})
 }
 
 // writeRawList writes what writeJSON writes for an api.List of items

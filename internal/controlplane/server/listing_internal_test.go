@@ -19,6 +19,9 @@ import (
 type readCounter struct {
 	store.Store
 	reads atomic.Int64
+	// afterRevisions, when set, runs once ListRevisions has read (a write
+	// racing a list between its two reads).
+	afterRevisions func()
 }
 
 func (c *readCounter) GetResource(ctx context.Context, kind, id string) (*store.Resource, error) {
@@ -29,6 +32,15 @@ func (c *readCounter) GetResource(ctx context.Context, kind, id string) (*store.
 func (c *readCounter) ListResources(ctx context.Context, f store.ListFilter) ([]*store.Resource, string, error) {
 	c.reads.Add(1)
 	return c.Store.ListResources(ctx, f)
+}
+
+func (c *readCounter) ListRevisions(ctx context.Context, f store.ListFilter) ([]store.ResourceRef, string, error) {
+	c.reads.Add(1)
+	refs, next, err := c.Store.ListRevisions(ctx, f)
+	if c.afterRevisions != nil {
+		c.afterRevisions()
+	}
+	return refs, next, err
 }
 
 func (c *readCounter) ListSecrets(ctx context.Context, id string) ([]store.Secret, error) {
@@ -47,65 +59,165 @@ func (c *readCounter) SecretInfos(ctx context.Context, ids []string) (map[string
 }
 
 // TestListQueriesConstant: listing a page of environments reads the store
-// a fixed number of times whatever the page holds (no query per item), and
-// the secrets each item shows are still its own.
+// a fixed number of times whatever the page holds (no query per item): the
+// page's revisions, its secrets, and the full rows of items not kept from an
+// earlier list. A page listed again is byte for byte the same, and the
+// secrets each item shows are still its own.
 func TestListQueriesConstant(t *testing.T) {
+	s := newTestServer(t)
+	counter := &readCounter{Store: s.store}
+	s.store = counter
+	admin := newPrincipal(&store.APIKey{Prefix: "ocp_test", Scopes: []string{api.ScopeAdmin}})
+
+	reads := func(n int) (cold, warm int64) {
+		t.Helper()
+		seedEnvironments(t, s, counter.Store, n)
+		counter.reads.Store(0)
+		first := listEnvironmentsBody(t, s, admin, n)
+		cold = counter.reads.Swap(0)
+		again := listEnvironmentsBody(t, s, admin, n)
+		warm = counter.reads.Load()
+		if again != first {
+			t.Fatalf("a page listed again from kept items differs:\n%s\nfirst:\n%s", again, first)
+		}
+		return cold, warm
+	}
+	fewCold, fewWarm := reads(3)
+	manyCold, manyWarm := reads(40)
+	if fewCold != manyCold || fewWarm != manyWarm {
+		t.Fatalf("a page of 3 environments took %d store reads (%d listed again), a page of 40 took %d (%d): want the same (no read per item)", fewCold, fewWarm, manyCold, manyWarm)
+	}
+	if fewCold > 3 || fewWarm > 2 {
+		t.Errorf("a page takes %d store reads and %d listed again, want 3 (revisions, secrets, rows) and 2 (revisions, secrets)", fewCold, fewWarm)
+	}
+}
+
+// TestListKeptItemsFollowChanges: an item kept from an earlier list is
+// shown again only while nothing it shows changed: a new revision, a secret
+// written behind the server's back, an environment deleted between the two
+// reads of a list.
+func TestListKeptItemsFollowChanges(t *testing.T) {
 	s := newTestServer(t)
 	counter := &readCounter{Store: s.store}
 	s.store = counter
 	ctx := t.Context()
 	admin := newPrincipal(&store.APIKey{Prefix: "ocp_test", Scopes: []string{api.ScopeAdmin}})
-
-	reads := func(n int) int64 {
+	ids := seedEnvironments(t, s, counter.Store, 3)
+	decode := func(body string) []api.Environment {
 		t.Helper()
-		for i := 0; ; i++ {
-			items, _, err := counter.Store.ListResources(ctx, store.ListFilter{Kind: store.KindEnvironment, PageSize: 500})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(items) >= n {
-				break
-			}
-			now := time.Now()
-			id := fmt.Sprintf("env_%026d", len(items))
-			if err := counter.CreateResource(ctx, &store.Resource{Kind: store.KindEnvironment, ID: id, Name: fmt.Sprintf("e%d", len(items)),
-				Spec: mustJSON(envSpec{Region: "us-east"}), Status: mustJSON(envStatus{Status: api.EnvStatusRunning}), Labels: map[string]string{}, CreatedAt: now, UpdatedAt: now}); err != nil {
-				t.Fatal(err)
-			}
-			sealed, err := s.sealSecrets(id, map[string]string{"TOKEN": id}, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := counter.PutSecrets(ctx, id, sealed); err != nil {
-				t.Fatal(err)
-			}
-		}
-		counter.reads.Store(0)
-		w := httptest.NewRecorder()
-		if err := s.listEnvironments(w, httptest.NewRequest(http.MethodGet, "/v1/environments?page_size=500", nil), admin); err != nil {
-			t.Fatal(err)
-		}
 		var page api.List[api.Environment]
-		if err := json.Unmarshal(w.Body.Bytes(), &page); err != nil {
+		if err := json.Unmarshal([]byte(body), &page); err != nil {
 			t.Fatal(err)
 		}
-		if len(page.Items) != n {
-			t.Fatalf("listed %d environments, want %d", len(page.Items), n)
+		return page.Items
+	}
+	listEnvironmentsBody(t, s, admin, 3)
+
+	res, err := counter.Store.GetResource(ctx, store.KindEnvironment, ids[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Labels = map[string]string{"team": "changed"}
+	if err := counter.UpdateResource(ctx, res); err != nil {
+		t.Fatal(err)
+	}
+	sealed, err := s.sealSecrets(ids[2], map[string]string{"TOKEN": "rotated", "EXTRA": "x"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := counter.PutSecrets(ctx, ids[2], sealed); err != nil {
+		t.Fatal(err)
+	}
+	items := decode(listEnvironmentsBody(t, s, admin, 3))
+	if items[1].Labels["team"] != "changed" || items[1].ETag != etagOf(res) {
+		t.Errorf("after an update, the list shows %+v, want the new labels and ETag %s", items[1], etagOf(res))
+	}
+	if len(items[2].Secrets) != 2 || items[2].Secrets[0].Name != "EXTRA" {
+		t.Errorf("after a secret write, the list shows secrets %+v, want EXTRA and TOKEN", items[2].Secrets)
+	}
+	if items[0].Labels["team"] == "changed" || len(items[0].Secrets) != 1 {
+		t.Errorf("an unchanged environment shows %+v", items[0])
+	}
+
+	counter.afterRevisions = func() {
+		counter.afterRevisions = nil
+		if err := counter.DeleteResource(ctx, store.KindEnvironment, ids[1]); err != nil {
+			t.Error(err)
 		}
-		for _, e := range page.Items {
-			if len(e.Secrets) != 1 || e.Secrets[0].Name != "TOKEN" || e.Secrets[0].Fingerprint != s.keyring.Fingerprint(e.ID) {
-				t.Fatalf("environment %s lists secrets %+v, want its own TOKEN", e.ID, e.Secrets)
+		res, err := counter.Store.GetResource(ctx, store.KindEnvironment, ids[0])
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		res.Labels = map[string]string{"team": "raced"}
+		if err := counter.UpdateResource(ctx, res); err != nil {
+			t.Error(err)
+		}
+	}
+	// The revisions are read before the writes. With nothing kept, the
+	// deleted one is left out and the updated one is read whole, at its new
+	// revision (a kept item shows the revision the page was read at).
+	s.envJSON = newEncodedCache()
+	items = decode(listEnvironmentsBody(t, s, admin, 2))
+	if items[0].ID != ids[0] || items[0].Labels["team"] != "raced" || items[1].ID != ids[2] {
+		t.Errorf("a list racing a delete and an update shows %+v", items)
+	}
+}
+
+// seedEnvironments makes st hold at least n environments, each with a
+// secret TOKEN, and returns their IDs in list order.
+func seedEnvironments(t *testing.T, s *Server, st store.Store, n int) []string {
+	t.Helper()
+	ctx := t.Context()
+	for {
+		items, _, err := st.ListResources(ctx, store.ListFilter{Kind: store.KindEnvironment, PageSize: 500})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(items) >= n {
+			ids := make([]string, len(items))
+			for i, it := range items {
+				ids[i] = it.ID
 			}
+			return ids
 		}
-		return counter.reads.Load()
+		now := time.Now()
+		id := fmt.Sprintf("env_%026d", len(items))
+		if err := st.CreateResource(ctx, &store.Resource{Kind: store.KindEnvironment, ID: id, Name: fmt.Sprintf("e%d", len(items)),
+			Spec: mustJSON(envSpec{Region: "us-east"}), Status: mustJSON(envStatus{Status: api.EnvStatusRunning}), Labels: map[string]string{}, CreatedAt: now, UpdatedAt: now}); err != nil {
+			t.Fatal(err)
+		}
+		sealed, err := s.sealSecrets(id, map[string]string{"TOKEN": id}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.PutSecrets(ctx, id, sealed); err != nil {
+			t.Fatal(err)
+		}
 	}
-	few, many := reads(3), reads(40)
-	if few != many {
-		t.Fatalf("a page of 3 environments took %d store reads, a page of 40 took %d: want the same (no read per item)", few, many)
+}
+
+// listEnvironmentsBody lists up to 500 environments as p, checks there are n
+// and that each shows its own TOKEN secret, and returns the body.
+func listEnvironmentsBody(t *testing.T, s *Server, p *principal, n int) string {
+	t.Helper()
+	w := httptest.NewRecorder()
+	if err := s.listEnvironments(w, httptest.NewRequest(http.MethodGet, "/v1/environments?page_size=500", nil), p); err != nil {
+		t.Fatal(err)
 	}
-	if few > 2 {
-		t.Errorf("a page takes %d store reads, want 2 (the page, its secrets)", few)
+	var page api.List[api.Environment]
+	if err := json.Unmarshal(w.Body.Bytes(), &page); err != nil {
+		t.Fatal(err)
 	}
+	if len(page.Items) != n {
+		t.Fatalf("listed %d environments, want %d", len(page.Items), n)
+	}
+	for _, e := range page.Items {
+		if len(e.Secrets) == 0 || e.Secrets[len(e.Secrets)-1].Name != "TOKEN" || (len(e.Secrets) == 1 && e.Secrets[0].Fingerprint != s.keyring.Fingerprint(e.ID)) {
+			t.Fatalf("environment %s lists secrets %+v, want its own TOKEN", e.ID, e.Secrets)
+		}
+	}
+	return w.Body.String()
 }
 
 // TestGetQueries: a GET of an environment reads the store twice (the

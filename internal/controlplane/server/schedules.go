@@ -174,7 +174,7 @@ func (s *Server) getSchedule(w http.ResponseWriter, r *http.Request, p *principa
 }
 
 func (s *Server) listSchedules(w http.ResponseWriter, r *http.Request, p *principal) error {
-	return serveList(s, w, r, p, shutdownSchedules, s.scheduleView)
+	return serveList(s, w, r, p, shutdownSchedules, s.scheduleView, nil)
 }
 
 func (s *Server) updateSchedule(w http.ResponseWriter, r *http.Request, p *principal) error {

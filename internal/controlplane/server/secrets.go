@@ -88,11 +88,11 @@ type pageSecrets struct {
 
 type pageSecretsKey struct{}
 
-// withPageSecrets marks ctx as rendering a page of these resources.
-func withPageSecrets(ctx context.Context, items []*store.Resource) context.Context {
-	ps := &pageSecrets{ids: make([]string, len(items)), in: make(map[string]bool, len(items))}
-	for i, r := range items {
-		ps.ids[i], ps.in[r.ID] = r.ID, true
+// withPageSecrets marks ctx as rendering a page of the resources with these IDs.
+func withPageSecrets(ctx context.Context, ids []string) context.Context {
+	ps := &pageSecrets{ids: ids, in: make(map[string]bool, len(ids))}
+	for _, id := range ids {
+		ps.in[id] = true
 	}
 	return context.WithValue(ctx, pageSecretsKey{}, ps)
 }

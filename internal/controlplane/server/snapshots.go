@@ -247,7 +247,7 @@ func (s *Server) getSnapshot(w http.ResponseWriter, r *http.Request, p *principa
 }
 
 func (s *Server) listSnapshots(w http.ResponseWriter, r *http.Request, p *principal) error {
-	return serveList(s, w, r, p, dataSnapshots, snapshotViewCtx)
+	return serveList(s, w, r, p, dataSnapshots, snapshotViewCtx, nil)
 }
 
 func snapshotViewCtx(_ context.Context, res *store.Resource) (api.Snapshot, error) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/driver"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store"
 )
 
@@ -60,7 +61,8 @@ func (c *decodeCache[S, T]) of(res *store.Resource) (S, T, error) {
 // encodedCache keeps each environment's list item as JSON, valid while its
 // revision and the inputs from outside the resource (its secrets, the
 // driver's gateway URL) are the same: encoding a page of 500 was a fifth of
-// its CPU.
+// its CPU. The gateway it was encoded for is kept too, so the inputs can be
+// checked again without the stored row.
 type encodedCache struct {
 	mu sync.Mutex
 	m  map[string]encodedItem
@@ -68,19 +70,25 @@ type encodedCache struct {
 
 type encodedItem struct {
 	revision int64
+	gateway  driver.Gateway
 	inputs   string
 	raw      json.RawMessage
 }
 
 func newEncodedCache() *encodedCache { return &encodedCache{m: map[string]encodedItem{}} }
 
-// of returns the cached encoding of id at revision with these inputs, or
-// encodes it with encode and keeps it.
-func (c *encodedCache) of(id string, revision int64, inputs string, encode func() (any, error)) (json.RawMessage, error) {
+// at returns what is kept for id at revision.
+func (c *encodedCache) at(id string, revision int64) (encodedItem, bool) {
 	c.mu.Lock()
 	e, ok := c.m[id]
 	c.mu.Unlock()
-	if ok && e.revision == revision && e.inputs == inputs {
+	return e, ok && e.revision == revision
+}
+
+// of returns the cached encoding of id at revision with these inputs, or
+// encodes it with encode and keeps it.
+func (c *encodedCache) of(id string, revision int64, gw driver.Gateway, inputs string, encode func() (any, error)) (json.RawMessage, error) {
+	if e, ok := c.at(id, revision); ok && e.inputs == inputs {
 		return e.raw, nil
 	}
 	v, err := encode()
@@ -96,7 +104,7 @@ func (c *encodedCache) of(id string, revision int64, inputs string, encode func(
 		clear(c.m)
 	}
 	if cur, ok := c.m[id]; !ok || cur.revision <= revision {
-		c.m[id] = encodedItem{revision: revision, inputs: inputs, raw: raw}
+		c.m[id] = encodedItem{revision: revision, gateway: gw, inputs: inputs, raw: raw}
 	}
 	c.mu.Unlock()
 	return raw, nil

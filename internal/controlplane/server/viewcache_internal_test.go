@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/api"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/driver"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store"
 )
 
@@ -83,9 +84,19 @@ func TestEncodedCache(t *testing.T) {
 		{1, "url\x00TOKEN", "secrets changed", `"secrets changed"`, 2},
 		{2, "url\x00TOKEN", "revision 2", `"revision 2"`, 3},
 	} {
-		raw, err := c.of("env_1", step.rev, step.inputs, enc(step.v))
+		gw := driver.Gateway{ID: "env_1", Name: "a", Region: "us-east"}
+		raw, err := c.of("env_1", step.rev, gw, step.inputs, enc(step.v))
 		if err != nil || string(raw) != step.want || calls != step.calls {
 			t.Fatalf("revision %d %q: %s, %v after %d encodes; want %s after %d", step.rev, step.inputs, raw, err, calls, step.want, step.calls)
 		}
+		if e, ok := c.at("env_1", step.rev); !ok || string(e.raw) != step.want || e.inputs != step.inputs || !reflect.DeepEqual(e.gateway, gw) {
+			t.Fatalf("at(revision %d) = %+v, %v; want what of kept", step.rev, e, ok)
+		}
+	}
+	if _, ok := c.at("env_1", 1); ok {
+		t.Fatal("at returned revision 1 after revision 2 was kept")
+	}
+	if _, ok := c.at("env_2", 2); ok {
+		t.Fatal("at returned an item never kept")
 	}
 }

@@ -65,6 +65,12 @@ type Resource struct {
 	UpdatedAt  time.Time
 }
 
+// ResourceRef names one stored revision of a resource.
+type ResourceRef struct {
+	ID       string
+	Revision int64
+}
+
 // ListFilter selects resources of one kind, oldest first (newest first with
 // Descending).
 type ListFilter struct {
@@ -226,6 +232,9 @@ type Tx interface {
 	GetResource(ctx context.Context, kind, id string) (*Resource, error)
 	GetResourceByName(ctx context.Context, kind, parentID, name string) (*Resource, error)
 	ListResources(ctx context.Context, f ListFilter) (items []*Resource, nextPageToken string, err error)
+	// ListRevisions selects the same page as ListResources with the same
+	// filter, but reads only each resource's ID and revision.
+	ListRevisions(ctx context.Context, f ListFilter) (refs []ResourceRef, nextPageToken string, err error)
 	// UpdateResource writes r if its stored Revision still equals r.Revision,
 	// then sets r.Revision to the new value; otherwise ErrConflict (or
 	// ErrNotFound). Labels, name, alt key, generation, spec and status are all

@@ -187,16 +187,16 @@ func (c *conn) GetResourceByName(ctx context.Context, kind, parentID, name strin
 	return c.getResource(ctx, what, `kind = ? AND parent_id = ? AND name = ?`, kind, parentID, name)
 }
 
-func (c *conn) ListResources(ctx context.Context, f store.ListFilter) ([]*store.Resource, string, error) {
+// listQuery is the FROM/WHERE/ORDER BY/LIMIT of a list page of f, shared by
+// ListResources and ListRevisions so the two always select the same page.
+// size is the page size; the query asks for one more to see whether a next
+// page exists.
+func listQuery(f store.ListFilter) (query string, args []any, size int, err error) {
 	after, err := decodeToken(f.PageToken)
 	if err != nil {
-		return nil, "", err
-	}
-	if f.IDs != nil && len(f.IDs) == 0 {
-		return nil, "", nil
+		return "", nil, 0, err
 	}
 	var where []string
-	var args []any
 	if f.Kind != "" {
 		where = append(where, "r.kind = ?")
 		args = append(args, f.Kind)
@@ -227,15 +227,25 @@ func (c *conn) ListResources(ctx context.Context, f store.ListFilter) ([]*store.
 		where = append(where, "r.id "+cmp+" ?")
 		args = append(args, after)
 	}
-	size := pageSize(f.PageSize)
-	query := `SELECT ` + prefixCols("r.", resourceCols) + ` FROM resources r`
+	size = pageSize(f.PageSize)
+	query = ` FROM resources r`
 	if len(where) > 0 {
 		query += ` WHERE ` + strings.Join(where, " AND ")
 	}
 	query += ` ORDER BY r.id` + order + limitClause(size+1)
+	return query, args, size, nil
+}
 
+func (c *conn) ListResources(ctx context.Context, f store.ListFilter) ([]*store.Resource, string, error) {
+	from, args, size, err := listQuery(f)
+	if err != nil {
+		return nil, "", err
+	}
+	if f.IDs != nil && len(f.IDs) == 0 {
+		return nil, "", nil
+	}
 	q := c.q()
-	rows, err := c.query(ctx, q, query, args...)
+	rows, err := c.query(ctx, q, `SELECT `+prefixCols("r.", resourceCols)+from, args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("list %s: %w", f.Kind, err)
 	}
@@ -261,6 +271,41 @@ func (c *conn) ListResources(ctx context.Context, f store.ListFilter) ([]*store.
 		return nil, "", fmt.Errorf("list %s: %w", f.Kind, err)
 	}
 	return items, next, nil
+}
+
+// ListRevisions reads only the ID and revision of each resource on the page
+// (from the resources_kind_id_revision_idx index when the filter is a kind),
+// so a caller holding views by revision fetches full rows only for the rest.
+func (c *conn) ListRevisions(ctx context.Context, f store.ListFilter) ([]store.ResourceRef, string, error) {
+	from, args, size, err := listQuery(f)
+	if err != nil {
+		return nil, "", err
+	}
+	if f.IDs != nil && len(f.IDs) == 0 {
+		return nil, "", nil
+	}
+	rows, err := c.query(ctx, c.q(), `SELECT r.id, r.revision`+from, args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("list %s: %w", f.Kind, err)
+	}
+	defer rows.Close()
+	refs := make([]store.ResourceRef, 0, min(size+1, 64))
+	for rows.Next() {
+		var ref store.ResourceRef
+		if err := rows.Scan(&ref.ID, &ref.Revision); err != nil {
+			return nil, "", fmt.Errorf("list %s: %w", f.Kind, err)
+		}
+		refs = append(refs, ref)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("list %s: %w", f.Kind, err)
+	}
+	next := ""
+	if len(refs) > size {
+		refs = refs[:size]
+		next = encodeToken(refs[size-1].ID)
+	}
+	return refs, next, nil
 }
 
 // prefixCols qualifies a column list with a table alias.

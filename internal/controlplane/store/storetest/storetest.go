@@ -221,7 +221,24 @@ func list(t *testing.T, s store.Tx, f store.ListFilter) []string {
 	if next != "" {
 		t.Fatalf("unexpected next page token for %+v", f)
 	}
+	sameRevisions(t, s, f, items, next)
 	return resourceIDs(items)
+}
+
+// sameRevisions checks that ListRevisions selects exactly the page
+// ListResources selected for f: the same IDs at the same revisions, in the
+// same order, with the same next page token.
+func sameRevisions(t *testing.T, s store.Tx, f store.ListFilter, items []*store.Resource, next string) {
+	t.Helper()
+	refs, refsNext, err := s.ListRevisions(context.Background(), f)
+	must(t, err)
+	want := make([]store.ResourceRef, 0, len(items))
+	for _, r := range items {
+		want = append(want, store.ResourceRef{ID: r.ID, Revision: r.Revision})
+	}
+	if !slices.Equal(refs, want) || refsNext != next {
+		t.Fatalf("ListRevisions(%+v) = %v, token %q; ListResources selected %v, token %q", f, refs, refsNext, want, next)
+	}
 }
 
 func sameIDs(t *testing.T, what string, got, want []string) {
@@ -475,6 +492,15 @@ func testResourceListFilters(t *testing.T, s store.Store) {
 	for i, want := range []*store.Resource{p1, p2, p3, p4} {
 		sameResource(t, items[i], want)
 	}
+
+	// A write shows in ListRevisions as the new revision.
+	p2.Labels = map[string]string{"team": "ml", "tier": "bronze"}
+	must(t, s.UpdateResource(ctx, p2))
+	refs, _, err := s.ListRevisions(ctx, pools)
+	must(t, err)
+	if len(refs) != 4 || refs[1] != (store.ResourceRef{ID: p2.ID, Revision: p2.Revision}) || p2.Revision != p1.Revision+1 {
+		t.Fatalf("after an update of %s to revision %d, ListRevisions = %v", p2.ID, p2.Revision, refs)
+	}
 }
 
 func testResourcePagination(t *testing.T, s store.Store) {
@@ -498,6 +524,7 @@ func testResourcePagination(t *testing.T, s store.Store) {
 		for range 100 {
 			items, next, err := s.ListResources(ctx, f)
 			must(t, err)
+			sameRevisions(t, s, f, items, next)
 			ids = append(ids, resourceIDs(items)...)
 			sizes = append(sizes, len(items))
 			if next == "" {
@@ -540,6 +567,9 @@ func testResourcePagination(t *testing.T, s store.Store) {
 		_, _, err := s.ListResources(ctx, store.ListFilter{Kind: store.KindDataSnapshot, PageToken: bad})
 		if !errors.Is(err, store.ErrInvalidPageToken) {
 			t.Fatalf("page token %q: got %v, want ErrInvalidPageToken", bad, err)
+		}
+		if _, _, err := s.ListRevisions(ctx, store.ListFilter{Kind: store.KindDataSnapshot, PageToken: bad}); !errors.Is(err, store.ErrInvalidPageToken) {
+			t.Fatalf("ListRevisions, page token %q: got %v, want ErrInvalidPageToken", bad, err)
 		}
 	}
 }
@@ -2001,6 +2031,7 @@ func testSnapshotsNewestFirst(t *testing.T, s store.Store) {
 	for range 10 {
 		items, next, err := s.ListResources(ctx, f)
 		must(t, err)
+		sameRevisions(t, s, f, items, next)
 		got = append(got, resourceIDs(items)...)
 		if next == "" {
 			break
