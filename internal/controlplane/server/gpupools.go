@@ -353,7 +353,7 @@ func (s *Server) poolView(ctx context.Context, res *store.Resource) (api.GPUPool
 	if err := json.Unmarshal(res.Status, &st); err != nil {
 		return api.GPUPool{}, err
 	}
-	env, err := s.store.GetResource(ctx, store.KindEnvironment, res.ParentID)
+	env, err := s.environment(ctx, res.ParentID)
 	if err != nil {
 		return api.GPUPool{}, fmt.Errorf("environment of pool %s: %w", res.ID, err)
 	}

@@ -75,10 +75,11 @@ func listPage[T any](s *Server, w http.ResponseWriter, r *http.Request, f store.
 			return pageError(err)
 		}
 		ids := make([]string, len(items))
+		parents := make([]string, len(items))
 		for i, res := range items {
-			ids[i] = res.ID
+			ids[i], parents[i] = res.ID, res.ParentID
 		}
-		ctx := withPageSecrets(r.Context(), ids)
+		ctx := withListPage(r.Context(), ids, parents)
 		out := make([]T, 0, len(items))
 		for _, res := range items {
 			v, err := view(ctx, res)
@@ -99,7 +100,8 @@ func listPage[T any](s *Server, w http.ResponseWriter, r *http.Request, f store.
 	for i, ref := range refs {
 		ids[i] = ref.ID
 	}
-	ctx := withPageSecrets(r.Context(), ids)
+	// Kept pages are of environments, which have no parent.
+	ctx := withListPage(r.Context(), ids, nil)
 	out := make([]T, len(refs))
 	done := make([]bool, len(refs))
 	var missing []string

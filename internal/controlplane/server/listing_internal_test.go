@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -46,6 +47,36 @@ func (c *readCounter) ListRevisions(ctx context.Context, f store.ListFilter) ([]
 func (c *readCounter) ListSecrets(ctx context.Context, id string) ([]store.Secret, error) {
 	c.reads.Add(1)
 	return c.Store.ListSecrets(ctx, id)
+}
+
+func (c *readCounter) GetResourceByName(ctx context.Context, kind, parentID, name string) (*store.Resource, error) {
+	c.reads.Add(1)
+	return c.Store.GetResourceByName(ctx, kind, parentID, name)
+}
+
+func (c *readCounter) GetOperation(ctx context.Context, id string) (*store.Operation, error) {
+	c.reads.Add(1)
+	return c.Store.GetOperation(ctx, id)
+}
+
+func (c *readCounter) GetOperations(ctx context.Context, ids []string) (map[string]*store.Operation, error) {
+	c.reads.Add(1)
+	return c.Store.GetOperations(ctx, ids)
+}
+
+func (c *readCounter) LatestScheduleRun(ctx context.Context, id string) (*store.ScheduleRun, error) {
+	c.reads.Add(1)
+	return c.Store.LatestScheduleRun(ctx, id)
+}
+
+func (c *readCounter) LatestScheduleRuns(ctx context.Context, ids []string) (map[string]*store.ScheduleRun, error) {
+	c.reads.Add(1)
+	return c.Store.LatestScheduleRuns(ctx, ids)
+}
+
+func (c *readCounter) ListScheduleRuns(ctx context.Context, id string, size int, token string) ([]*store.ScheduleRun, string, error) {
+	c.reads.Add(1)
+	return c.Store.ListScheduleRuns(ctx, id, size, token)
 }
 
 func (c *readCounter) GetAPIKeyByHash(ctx context.Context, hash string) (*store.APIKey, error) {
@@ -89,6 +120,116 @@ func TestListQueriesConstant(t *testing.T) {
 	}
 	if fewCold > 3 || fewWarm > 2 {
 		t.Errorf("a page takes %d store reads and %d listed again, want 3 (revisions, secrets, rows) and 2 (revisions, secrets)", fewCold, fewWarm)
+	}
+}
+
+// TestChildListQueriesConstant: the lists of GPU pools, of shutdown
+// schedules and of a schedule's runs read the store a fixed number of times
+// whatever the page holds, though each item shows its environment's region,
+// the environment's pools' cost, its latest run and that run's operation.
+func TestChildListQueriesConstant(t *testing.T) {
+	s := newTestServer(t)
+	counter := &readCounter{Store: s.store}
+	s.store = counter
+	admin := newPrincipal(&store.APIKey{Prefix: "ocp_test", Scopes: []string{api.ScopeAdmin}})
+	ctx := t.Context()
+	seeded := 0
+	var firstSchedule string
+	seed := func(n int) {
+		t.Helper()
+		envs := seedEnvironments(t, s, counter.Store, n)
+		now := time.Now()
+		for ; seeded < n; seeded++ {
+			env := envs[seeded]
+			nodes := int64(1)
+			pool := &store.Resource{Kind: store.KindGPUPool, ID: fmt.Sprintf("gpl_%026d", seeded), ParentID: env, Name: "pool", AltKey: fmt.Sprintf("p-%d", seeded),
+				Spec:   mustJSON(poolSpec{Backend: "vllm", GPUType: "nvidia-l4", GPUsPerNode: 1, CapacityType: "on_demand", NodeCount: &nodes}),
+				Status: mustJSON(poolStatus{Status: "ready", CurrentNodes: 1, EffectiveGPUType: "nvidia-l4", EffectiveCapacityType: "on_demand"}),
+				Labels: map[string]string{}, CreatedAt: now, UpdatedAt: now}
+			sched := &store.Resource{Kind: store.KindShutdownSchedule, ID: fmt.Sprintf("sch_%026d", seeded), ParentID: env, Name: "office-hours",
+				Spec: mustJSON(schedSpec{Enabled: true, TimeZone: "UTC", Enforcement: "transitions", DrainTimeout: "5m",
+					Windows: []api.ShutdownWindow{{Days: []string{"mon", "tue"}, Start: "08:00", Stop: "19:00"}}}),
+				Status: mustJSON(schedStatus{AppliesFrom: now}), Labels: map[string]string{}, CreatedAt: now, UpdatedAt: now}
+			op := &store.Operation{ID: fmt.Sprintf("op_%026d", seeded), Kind: opEnvironmentPower, TargetKind: store.KindEnvironment, TargetID: env,
+				Status: store.OpSucceeded, Message: "stopped"}
+			for _, err := range []error{
+				counter.CreateResource(ctx, pool), counter.CreateResource(ctx, sched), counter.CreateOperation(ctx, op),
+			} {
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			if seeded == 0 {
+				firstSchedule = sched.ID
+			}
+			// Each schedule has a run, and the first one a run per
+			// environment, for the runs list.
+			runsOf := []string{sched.ID}
+			if sched.ID != firstSchedule {
+				runsOf = append(runsOf, firstSchedule)
+			}
+			for _, id := range runsOf {
+				if err := counter.CreateScheduleRun(ctx, &store.ScheduleRun{ID: newID("run"), ScheduleID: id, At: now.Add(time.Duration(seeded) * time.Minute), Action: "stop",
+					Trigger: "transition", Outcome: "started", OperationID: op.ID, CreatedAt: now}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	list := func(name string, handler func(http.ResponseWriter, *http.Request, *principal) error, target string, check func([]byte)) int64 {
+		t.Helper()
+		counter.reads.Store(0)
+		r := httptest.NewRequest(http.MethodGet, target, nil)
+		r.SetPathValue("id", firstSchedule)
+		w := httptest.NewRecorder()
+		if err := handler(w, r, admin); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		n := counter.reads.Load()
+		check(w.Body.Bytes())
+		return n
+	}
+	reads := func(n int) map[string]int64 {
+		t.Helper()
+		seed(n)
+		return map[string]int64{
+			"pools": list("pools", s.listGPUPools, "/v1/gpu_pools?page_size=500", func(b []byte) {
+				var page api.List[api.GPUPool]
+				mustUnmarshal(t, b, &page)
+				if len(page.Items) != n || page.Items[n-1].HourlyCost == 0 || page.Items[n-1].BaseURL == "" {
+					t.Fatalf("pools: %d listed, want %d with a cost and a base URL: %+v", len(page.Items), n, page.Items[n-1])
+				}
+			}),
+			"schedules": list("schedules", s.listSchedules, "/v1/shutdown_schedules?page_size=500", func(b []byte) {
+				var page api.List[api.ShutdownSchedule]
+				mustUnmarshal(t, b, &page)
+				last := page.Items[len(page.Items)-1]
+				if len(page.Items) != n || last.LastRun == nil || last.LastRun.Outcome != store.OpSucceeded || last.EstimatedMonthlySavings == 0 {
+					t.Fatalf("schedules: %d listed, want %d with their last run's operation and savings: %+v", len(page.Items), n, last)
+				}
+			}),
+			"runs": list("runs", s.listScheduleRuns, "/v1/shutdown_schedules/x/runs?page_size=500", func(b []byte) {
+				var page api.List[api.ScheduleRun]
+				mustUnmarshal(t, b, &page)
+				if len(page.Items) != n || page.Items[0].Outcome != store.OpSucceeded || !strings.Contains(page.Items[0].Detail, "stopped") {
+					t.Fatalf("runs: %d listed, want %d showing their operation: %+v", len(page.Items), n, page.Items[0])
+				}
+			}),
+		}
+	}
+	few, many := reads(3), reads(40)
+	for _, name := range []string{"pools", "schedules", "runs"} {
+		if few[name] != many[name] {
+			t.Errorf("a list of 3 %s took %d store reads, of 40 took %d: want the same (no read per item)", name, few[name], many[name])
+		}
+	}
+	t.Logf("store reads per page: %v", few)
+}
+
+func mustUnmarshal(t *testing.T, b []byte, v any) {
+	t.Helper()
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("%v in %s", err, b)
 	}
 }
 

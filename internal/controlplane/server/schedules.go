@@ -274,8 +274,9 @@ func (s *Server) listScheduleRuns(w http.ResponseWriter, r *http.Request, p *pri
 		return err
 	}
 	out := api.List[api.ScheduleRun]{Items: make([]api.ScheduleRun, 0, len(runs)), NextPageToken: next}
+	ctx := withRunsPage(r.Context(), runs)
 	for _, run := range runs {
-		v, err := s.runView(r.Context(), run)
+		v, err := s.runView(ctx, run)
 		if err != nil {
 			return err
 		}
@@ -290,7 +291,7 @@ func (s *Server) runView(ctx context.Context, run *store.ScheduleRun) (api.Sched
 	v := api.ScheduleRun{ID: run.ID, At: run.At.UTC(), Action: run.Action, Trigger: run.Trigger, Outcome: run.Outcome,
 		Detail: run.Detail, OperationID: run.OperationID, CreatedAt: run.CreatedAt.UTC()}
 	if run.OperationID != "" {
-		op, err := s.store.GetOperation(ctx, run.OperationID)
+		op, err := s.operation(ctx, run.OperationID)
 		switch {
 		case err == nil:
 			v.Outcome = op.Status
@@ -320,7 +321,7 @@ func (s *Server) hourlyCost(ctx context.Context, env *store.Resource) (float64, 
 		return 0, err
 	}
 	cost := float64(sp.Size.CPUs)*gatewayCPUHourly + float64(sp.Size.MemoryMB)/1024*gatewayGBHourly
-	pools, err := s.poolsOf(ctx, env.ID)
+	pools, err := s.environmentPools(ctx, env.ID)
 	if err != nil {
 		return 0, err
 	}
@@ -382,7 +383,7 @@ func (s *Server) scheduleView(ctx context.Context, res *store.Resource) (api.Shu
 	if v.RunningHoursPerWeek, err = schedule.HoursPerWeek(sp.timetable()); err != nil {
 		return v, err
 	}
-	env, err := s.store.GetResource(ctx, store.KindEnvironment, res.ParentID)
+	env, err := s.environment(ctx, res.ParentID)
 	if err != nil {
 		return v, fmt.Errorf("environment of schedule %s: %w", res.ID, err)
 	}
@@ -391,7 +392,7 @@ func (s *Server) scheduleView(ctx context.Context, res *store.Resource) (api.Shu
 		return v, err
 	}
 	v.EstimatedMonthlySavings = gpucatalog.Cost(hourly * (168 - v.RunningHoursPerWeek) * weeksPerMonth)
-	last, err := s.store.LatestScheduleRun(ctx, res.ID)
+	last, err := s.latestRun(ctx, res.ID)
 	switch {
 	case err == nil:
 		rv, err := s.runView(ctx, last)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"maps"
 	"slices"
-	"sync"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store"
 )
@@ -76,34 +75,13 @@ func (s *Server) SecretValue(ctx context.Context, resourceID, name string) (stri
 	return "", store.ErrNotFound
 }
 
-// pageSecrets lets the views of a list page read their secrets' metadata
-// with one query for the whole page instead of one per item.
-type pageSecrets struct {
-	ids  []string
-	in   map[string]bool
-	once sync.Once
-	byID map[string][]store.Secret
-	err  error
-}
-
-type pageSecretsKey struct{}
-
-// withPageSecrets marks ctx as rendering a page of the resources with these IDs.
-func withPageSecrets(ctx context.Context, ids []string) context.Context {
-	ps := &pageSecrets{ids: ids, in: make(map[string]bool, len(ids))}
-	for _, id := range ids {
-		ps.in[id] = true
-	}
-	return context.WithValue(ctx, pageSecretsKey{}, ps)
-}
-
 // secretInfos returns a resource's secrets for its view (name, version,
 // fingerprint; the ciphertext only when read outside a list page). On a
 // list page the first call reads the whole page's in one query.
 func (s *Server) secretInfos(ctx context.Context, tx store.Tx, id string) ([]store.Secret, error) {
-	if ps, ok := ctx.Value(pageSecretsKey{}).(*pageSecrets); ok && ps.in[id] {
-		ps.once.Do(func() { ps.byID, ps.err = s.store.SecretInfos(ctx, ps.ids) })
-		return ps.byID[id], ps.err
+	if pg := pageOf(ctx); pg != nil && pg.in[id] {
+		byID, err := pg.secrets.get(func() (map[string][]store.Secret, error) { return s.store.SecretInfos(ctx, pg.ids) })
+		return byID[id], err
 	}
 	return tx.ListSecrets(ctx, id)
 }

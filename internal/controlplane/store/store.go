@@ -77,7 +77,10 @@ type ListFilter struct {
 	Kind string
 	// ParentID, when non-nil, restricts to children of that parent.
 	ParentID *string
-	Name     string
+	// ParentIDs, when non-nil, restricts to children of any of these parents
+	// (the GPU pools of a page of environments).
+	ParentIDs []string
+	Name      string
 	// Labels must all match exactly.
 	Labels map[string]string
 	// IDs, when non-nil, restricts to these IDs (used by environment-bound keys).
@@ -254,6 +257,9 @@ type Tx interface {
 
 	CreateOperation(ctx context.Context, op *Operation) error
 	GetOperation(ctx context.Context, id string) (*Operation, error)
+	// GetOperations reads many operations in one query, by ID; IDs that do
+	// not exist are left out.
+	GetOperations(ctx context.Context, ids []string) (map[string]*Operation, error)
 	// UpdateOperation writes every mutable field of op (ErrNotFound if it is
 	// gone); UpdatedAt as in UpdateResource.
 	UpdateOperation(ctx context.Context, op *Operation) error
@@ -313,6 +319,9 @@ type Tx interface {
 	ListScheduleRuns(ctx context.Context, scheduleID string, pageSize int, pageToken string) ([]*ScheduleRun, string, error)
 	// LatestScheduleRun is the run with the latest At (ErrNotFound: none).
 	LatestScheduleRun(ctx context.Context, scheduleID string) (*ScheduleRun, error)
+	// LatestScheduleRuns is LatestScheduleRun of many schedules in one
+	// query, by schedule ID; schedules with no run are left out.
+	LatestScheduleRuns(ctx context.Context, scheduleIDs []string) (map[string]*ScheduleRun, error)
 
 	AppendAudit(ctx context.Context, e *AuditEvent) error
 	ListAudit(ctx context.Context, f AuditFilter) ([]*AuditEvent, string, error)

@@ -80,6 +80,33 @@ func (c *conn) GetOperation(ctx context.Context, id string) (*store.Operation, e
 	return op, nil
 }
 
+func (c *conn) GetOperations(ctx context.Context, ids []string) (map[string]*store.Operation, error) {
+	out := make(map[string]*store.Operation, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := c.query(ctx, c.q(), `SELECT `+operationCols+` FROM operations WHERE id IN (`+placeholders(len(ids))+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read operations: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		op, err := scanOperation(rows)
+		if err != nil {
+			return nil, fmt.Errorf("read operations: %w", err)
+		}
+		out[op.ID] = op
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read operations: %w", err)
+	}
+	return out, nil
+}
+
 func (c *conn) UpdateOperation(ctx context.Context, op *store.Operation) error {
 	args := []any{op.Status, op.Step, op.Message, jsonArg(op.Payload), jsonArg(op.Error), op.Attempts,
 		c.d.ts(op.NextRunAt), op.LeaseOwner, c.d.ts(op.LeaseUntil), c.d.tsPtr(op.CompletedAt)}

@@ -205,6 +205,12 @@ func listQuery(f store.ListFilter) (query string, args []any, size int, err erro
 		where = append(where, "r.parent_id = ?")
 		args = append(args, *f.ParentID)
 	}
+	if f.ParentIDs != nil {
+		where = append(where, "r.parent_id IN ("+placeholders(len(f.ParentIDs))+")")
+		for _, id := range f.ParentIDs {
+			args = append(args, id)
+		}
+	}
 	if f.Name != "" {
 		where = append(where, "r.name = ?")
 		args = append(args, f.Name)
@@ -241,7 +247,7 @@ func (c *conn) ListResources(ctx context.Context, f store.ListFilter) ([]*store.
 	if err != nil {
 		return nil, "", err
 	}
-	if f.IDs != nil && len(f.IDs) == 0 {
+	if (f.IDs != nil && len(f.IDs) == 0) || (f.ParentIDs != nil && len(f.ParentIDs) == 0) {
 		return nil, "", nil
 	}
 	q := c.q()
@@ -281,7 +287,7 @@ func (c *conn) ListRevisions(ctx context.Context, f store.ListFilter) ([]store.R
 	if err != nil {
 		return nil, "", err
 	}
-	if f.IDs != nil && len(f.IDs) == 0 {
+	if (f.IDs != nil && len(f.IDs) == 0) || (f.ParentIDs != nil && len(f.ParentIDs) == 0) {
 		return nil, "", nil
 	}
 	rows, err := c.query(ctx, c.q(), `SELECT r.id, r.revision`+from, args...)

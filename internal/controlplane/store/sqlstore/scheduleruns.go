@@ -79,6 +79,36 @@ func (c *conn) ListScheduleRuns(ctx context.Context, scheduleID string, size int
 	return out, next, nil
 }
 
+func (c *conn) LatestScheduleRuns(ctx context.Context, scheduleIDs []string) (map[string]*store.ScheduleRun, error) {
+	out := make(map[string]*store.ScheduleRun, len(scheduleIDs))
+	if len(scheduleIDs) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(scheduleIDs))
+	for i, id := range scheduleIDs {
+		args[i] = id
+	}
+	// The same order as LatestScheduleRun, per schedule.
+	rows, err := c.query(ctx, c.q(), `SELECT `+prefixCols("s.", scheduleRunCols)+` FROM schedule_runs s
+		WHERE s.schedule_id IN (`+placeholders(len(args))+`) AND s.id = (SELECT l.id FROM schedule_runs l
+			WHERE l.schedule_id = s.schedule_id ORDER BY l.at DESC, l.id DESC LIMIT 1)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("latest runs of schedules: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		r, err := scanScheduleRun(rows)
+		if err != nil {
+			return nil, fmt.Errorf("latest runs of schedules: %w", err)
+		}
+		out[r.ScheduleID] = r
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("latest runs of schedules: %w", err)
+	}
+	return out, nil
+}
+
 func (c *conn) LatestScheduleRun(ctx context.Context, scheduleID string) (*store.ScheduleRun, error) {
 	r, err := scanScheduleRun(c.queryRow(ctx, c.q(), `SELECT `+scheduleRunCols+` FROM schedule_runs
 		WHERE schedule_id = ? ORDER BY at DESC, id DESC LIMIT 1`, scheduleID))

@@ -478,6 +478,17 @@ func testResourceListFilters(t *testing.T, s store.Store) {
 	sameIDs(t, "ml pools in env2", list(t, s, f), nil)
 
 	f = pools
+	f.ParentIDs = []string{env2.ID, env1.ID, newID("env")}
+	sameIDs(t, "pools of env1 and env2", list(t, s, f), []string{p1.ID, p2.ID, p3.ID, p4.ID})
+	f.ParentIDs = []string{env2.ID}
+	sameIDs(t, "pools of env2 by parent list", list(t, s, f), []string{p3.ID, p4.ID})
+	f.Name = "p1"
+	sameIDs(t, "pools named p1 of env2 by parent list", list(t, s, f), []string{p4.ID})
+	f.Name = ""
+	f.ParentIDs = []string{}
+	sameIDs(t, "pools of an empty parent list", list(t, s, f), nil)
+
+	f = pools
 	f.IDs = []string{p3.ID, p1.ID, newID("gpl"), env1.ID}
 	sameIDs(t, "pools by ID", list(t, s, f), []string{p1.ID, p3.ID})
 	f.IDs = []string{}
@@ -1097,6 +1108,16 @@ func testOperationRoundTrip(t *testing.T, s store.Store) {
 	got, err = s.GetOperation(ctx, bare.ID)
 	must(t, err)
 	sameOperation(t, got, bare)
+	many, err := s.GetOperations(ctx, []string{full.ID, newID("op"), bare.ID})
+	must(t, err)
+	if len(many) != 2 || many[full.ID] == nil || many[bare.ID] == nil {
+		t.Fatalf("GetOperations = %v, want %s and %s", many, full.ID, bare.ID)
+	}
+	sameOperation(t, many[full.ID], full)
+	sameOperation(t, many[bare.ID], bare)
+	if none, err := s.GetOperations(ctx, nil); err != nil || len(none) != 0 {
+		t.Fatalf("GetOperations(nil) = %v, %v", none, err)
+	}
 	if !got.LeaseUntil.IsZero() || got.Payload != nil {
 		t.Fatalf("zero fields came back set: %+v", got)
 	}
@@ -1986,6 +2007,24 @@ func testScheduleRuns(t *testing.T, s store.Store) {
 	sameTime(t, "run at", latest.At, ts(120))
 	sameTime(t, "run created_at", latest.CreatedAt, ts(121))
 
+	// Many schedules in one query: each one's LatestScheduleRun (by At, not
+	// by creation: other's earlier run is written last), schedules without
+	// runs left out.
+	idle := createResource(t, s, store.KindShutdownSchedule, env.ID, "idle", nil)
+	must(t, s.CreateScheduleRun(ctx, &store.ScheduleRun{ID: newID("run"), ScheduleID: other.ID, At: ts(-60), Action: "stop", Trigger: "initial", Outcome: "skipped", Detail: "earlier"}))
+	runs, err := s.LatestScheduleRuns(ctx, []string{sch.ID, other.ID, idle.ID, newID("sch")})
+	must(t, err)
+	if len(runs) != 2 || runs[sch.ID] == nil || runs[sch.ID].ID != ids[2] || runs[other.ID] == nil || runs[other.ID].Detail != "why" {
+		t.Fatalf("LatestScheduleRuns = %+v, want %s's run %s and other's run \"why\"", runs, sch.ID, ids[2])
+	}
+	sameTime(t, "batched run at", runs[sch.ID].At, ts(120))
+	if one, err := s.LatestScheduleRun(ctx, other.ID); err != nil || one.ID != runs[other.ID].ID {
+		t.Fatalf("LatestScheduleRun(other) = %+v, %v; LatestScheduleRuns chose %s", one, err, runs[other.ID].ID)
+	}
+	if runs, err := s.LatestScheduleRuns(ctx, nil); err != nil || len(runs) != 0 {
+		t.Fatalf("LatestScheduleRuns(nil) = %v, %v", runs, err)
+	}
+
 	page, next, err := s.ListScheduleRuns(ctx, sch.ID, 2, "")
 	must(t, err)
 	if len(page) != 2 || page[0].ID != ids[2] || page[1].ID != ids[1] || next == "" {
@@ -2008,7 +2047,7 @@ func testScheduleRuns(t *testing.T, s store.Store) {
 	}
 	page, _, err = s.ListScheduleRuns(ctx, other.ID, 0, "")
 	must(t, err)
-	if len(page) != 1 || page[0].Outcome != "skipped" || page[0].Detail != "why" {
+	if len(page) != 2 || page[0].Detail != "earlier" || page[1].Outcome != "skipped" || page[1].Detail != "why" {
 		t.Fatalf("other schedule's runs: %+v", page)
 	}
 }
