@@ -47,3 +47,66 @@ func BenchmarkClaimWithBacklog(b *testing.B) {
 		})
 	}
 }
+
+// benchResources opens a store holding n environments with a label each.
+func benchResources(b *testing.B, n int) (store.Store, []*store.Resource) {
+	b.Helper()
+	ctx := context.Background()
+	s, err := sqlstore.Open(ctx, filepath.Join(b.TempDir(), "openclaw.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = s.Close() })
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	items := make([]*store.Resource, n)
+	for i := range n {
+		r := &store.Resource{Kind: store.KindEnvironment, ID: fmt.Sprintf("env_%08d", i), Name: fmt.Sprintf("e%d", i),
+			Spec: []byte(`{"region":"us-east","size":{"cpus":2,"memory_mb":4096}}`), Status: []byte(`{"status":"running"}`),
+			Labels: map[string]string{"tier": "bench"}, CreatedAt: now, UpdatedAt: now}
+		if err := s.CreateResource(ctx, r); err != nil {
+			b.Fatal(err)
+		}
+		items[i] = r
+	}
+	return s, items
+}
+
+// BenchmarkUpdateResource: the write every operation step makes (the
+// resource with its labels, under its revision check).
+func BenchmarkUpdateResource(b *testing.B) {
+	s, items := benchResources(b, 500)
+	ctx := context.Background()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		r := items[i%len(items)]
+		if err := s.UpdateResource(ctx, r); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
+// BenchmarkListPage500: a page of 500 environments read whole, and as the
+// (id, revision) pairs a list of kept items reads.
+func BenchmarkListPage500(b *testing.B) {
+	s, _ := benchResources(b, 500)
+	ctx := context.Background()
+	f := store.ListFilter{Kind: store.KindEnvironment, PageSize: 500}
+	b.Run("resources", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if items, _, err := s.ListResources(ctx, f); err != nil || len(items) != 500 {
+				b.Fatalf("%d items: %v", len(items), err)
+			}
+		}
+	})
+	b.Run("revisions", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if refs, _, err := s.ListRevisions(ctx, f); err != nil || len(refs) != 500 {
+				b.Fatalf("%d refs: %v", len(refs), err)
+			}
+		}
+	})
+}
