@@ -116,6 +116,14 @@ func Open(ctx context.Context, o Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	// What a snapshot or restore step left in the work directory when the
+	// process died mid-step (a plaintext archive) goes now; this process is
+	// the data directory's only user.
+	workDir := filepath.Join(o.DataDir, "tmp")
+	if err := errors.Join(os.RemoveAll(workDir), os.MkdirAll(workDir, 0o700)); err != nil {
+		_ = bucket.Close()
+		return nil, fmt.Errorf("empty the work directory %s: %w", workDir, err)
+	}
 	st, err := sqlstore.Open(ctx, o.Database)
 	if err != nil {
 		_ = bucket.Close()
@@ -124,6 +132,7 @@ func Open(ctx context.Context, o Options) (*App, error) {
 	srv, err := server.New(server.Config{
 		Store:        st,
 		Keyring:      keyring,
+		WorkDir:      workDir,
 		Driver:       drv,
 		DrainTimeout: o.DrainTimeout,
 		Logger:       o.Logger,

@@ -29,6 +29,12 @@ import (
 type Config struct {
 	Store   store.Store
 	Keyring *secrets.Keyring
+	// WorkDir holds the plaintext backup archives a snapshot or a restore
+	// handles between the driver and the encrypted snapshot store, each in
+	// a private directory removed when the step ends; default the system
+	// temporary directory. The controlplane package uses DataDir/tmp and
+	// empties it at start, so a crash mid-step leaves nothing behind.
+	WorkDir string
 	// Driver provisions gateways and GPU nodes (simulator or process).
 	Driver driver.Driver
 	Logger *slog.Logger
@@ -76,6 +82,7 @@ const defaultRateBurst = 100
 type Server struct {
 	store        store.Store
 	keyring      *secrets.Keyring
+	workDir      string // Config.WorkDir
 	drv          driver.Driver
 	gw           driver.Gateways
 	gpu          driver.GPUNodes
@@ -138,6 +145,7 @@ func New(cfg Config) (*Server, error) {
 		simClock:     cfg.SimClock,
 
 		snapshots: cfg.Snapshots,
+		workDir:   cfg.WorkDir,
 		reapEvery: cfg.SnapshotReapInterval,
 
 		draining: make(chan struct{}),

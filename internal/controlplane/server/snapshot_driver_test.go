@@ -5,11 +5,15 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/api"
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/archive"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/driver"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/simulator"
@@ -90,5 +94,76 @@ func TestRestoreOfATamperedSnapshotLeavesNothing(t *testing.T) {
 	}
 	if _, err := os.Stat(c.stateDir(op.TargetID)); !os.IsNotExist(err) {
 		t.Errorf("a failed restore left %s (%v)", c.stateDir(op.TargetID), err)
+	}
+}
+
+// workDirDriver is the simulator, recording where the control plane asks it
+// to write a backup and from where it restores one.
+type workDirDriver struct {
+	*simulator.Simulator
+	mu   sync.Mutex
+	dirs []string
+}
+
+func (d *workDirDriver) Gateways() driver.Gateways { return d }
+
+func (d *workDirDriver) Backup(ctx context.Context, id, dir string) (driver.Backup, error) {
+	d.mu.Lock()
+	d.dirs = append(d.dirs, dir)
+	d.mu.Unlock()
+	return d.Simulator.Backup(ctx, id, dir)
+}
+
+func (d *workDirDriver) Restore(ctx context.Context, id, archivePath string) error {
+	d.mu.Lock()
+	d.dirs = append(d.dirs, filepath.Dir(archivePath))
+	d.mu.Unlock()
+	return d.Simulator.Restore(ctx, id, archivePath)
+}
+
+// The plaintext archives of a snapshot and of a restore live in private
+// directories under DataDir/tmp, gone once each step ends; what a crash
+// left there is removed when the control plane starts.
+func TestSnapshotPlaintextStaysInTheWorkDir(t *testing.T) {
+	var drv *workDirDriver
+	c := start(t, func(o *controlplane.Options) {
+		drv = &workDirDriver{Simulator: simulator.New(simulator.Config{DataDir: o.DataDir})}
+		o.Driver = drv
+	})
+	work := filepath.Join(c.dataDir, "tmp")
+	prod := c.createRunning(t, api.EnvironmentCreate{Name: uniqueName("prod"), Region: "us-east"})
+	snap := c.takeSnapshot(t, prod.ID, api.SnapshotCreate{})
+	c.createRunning(t, api.EnvironmentCreate{Name: uniqueName("staging"), Region: "us-east", RestoreFrom: &api.RestoreFrom{SnapshotID: snap.ID}})
+
+	drv.mu.Lock()
+	dirs := slices.Clone(drv.dirs)
+	drv.mu.Unlock()
+	if len(dirs) != 2 {
+		t.Fatalf("the driver backed up or restored through %v, want one backup and one restore", dirs)
+	}
+	for _, d := range dirs {
+		if filepath.Dir(d) != work {
+			t.Errorf("plaintext archive directory %s is not directly under %s", d, work)
+		}
+		if fi, err := os.Stat(d); err == nil {
+			t.Errorf("%s (mode %v) is still there after its step", d, fi.Mode())
+		}
+	}
+	if fi, err := os.Stat(work); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("work directory: %v, %v; want mode 0700", fi, err)
+	}
+
+	left := filepath.Join(work, "openclaw-snapshot-crashed", "archive.tar.gz")
+	if err := os.MkdirAll(filepath.Dir(left), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(left, []byte("plaintext"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c.close(t)
+	c.open(t)
+	t.Cleanup(func() { c.close(t) })
+	if entries, err := os.ReadDir(work); err != nil || len(entries) != 0 {
+		t.Fatalf("after a restart the work directory holds %v (%v), want nothing", entries, err)
 	}
 }

@@ -143,7 +143,7 @@ func (s *Server) takeSnapshot(ctx context.Context, res *store.Resource) (fail *a
 // archive, encrypted, at bkey. The archive is checked on its way (one pass)
 // and must be the one the driver described.
 func (s *Server) backupToBlob(ctx context.Context, envID, bkey, key string) (driver.Backup, *archive.Info, snapshotblob.Written, error) {
-	tmp, err := os.MkdirTemp("", "openclaw-snapshot-")
+	tmp, err := os.MkdirTemp(s.workDir, "openclaw-snapshot-")
 	if err != nil {
 		return driver.Backup{}, nil, snapshotblob.Written{}, err
 	}
@@ -281,7 +281,7 @@ func (s *Server) restoreEnvironment(ctx context.Context, env *store.Resource, sp
 	if err != nil {
 		return "", fmt.Errorf("data key of snapshot %s: %w", snap.ID, err)
 	}
-	tmp, err := os.MkdirTemp("", "openclaw-restore-")
+	tmp, err := os.MkdirTemp(s.workDir, "openclaw-restore-")
 	if err != nil {
 		return "", err
 	}
