@@ -1,11 +1,14 @@
 package sqlstore
 
 import (
+	"database/sql"
 	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store/pgtest"
 )
 
 func TestRebind(t *testing.T) {
@@ -137,5 +140,71 @@ func TestStmtCache(t *testing.T) {
 	s.stmts.preparing.Wait()
 	if n := len(s.stmts.m); n > maxCachedStmts {
 		t.Errorf("%d statements cached, more than %d", n, maxCachedStmts)
+	}
+}
+
+// TestPostgresClaimWithoutStatistics: on an operations table PostgreSQL has
+// never analyzed (a fresh database in its first burst), the claim still
+// walks operations_claim_idx in order and stops at the batch, instead of
+// reading, checking and sorting every due operation.
+func TestPostgresClaimWithoutStatistics(t *testing.T) {
+	dsn := pgtest.FreshDatabase(t)
+	s, err := Open(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	ctx := t.Context()
+	if _, err := db.ExecContext(ctx, `ALTER TABLE operations SET (autovacuum_enabled = false);
+		INSERT INTO operations (id, kind, target_kind, target_id, status, step, message, attempts, next_run_at, lease_owner, lease_until, created_at, updated_at)
+		SELECT 'op_' || lpad(i::text, 8, '0'), 'environment.create', 'environment', 'env_' || lpad(i::text, 8, '0'),
+			CASE WHEN i <= 2000 THEN 'succeeded' ELSE 'pending' END, 0, '', 0, now() - interval '1 hour' + i * interval '1 ms', '', now(), now(), now()
+		FROM generate_series(1, 4000) i`); err != nil {
+		t.Fatal(err)
+	}
+	var analyzed sql.NullTime
+	if err := db.QueryRowContext(ctx, `SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'operations'`).Scan(&analyzed); err != nil || analyzed.Valid {
+		t.Fatalf("the operations table was analyzed (%v, %v): the test needs it never analyzed", analyzed, err)
+	}
+
+	// The plan ClaimOperations gets: the same statement, the same setting.
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback() //nolint:errcheck // read-only
+	if _, err := tx.ExecContext(ctx, `SET LOCAL enable_sort = off`); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	rows, err := tx.QueryContext(ctx, `EXPLAIN `+postgresDialect.rebind(claimQuery(postgresDialect, 16)), now, now, "w", "w", now.Add(time.Minute), now, now, "w")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plan []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, line)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(plan, "\n")
+	if !strings.Contains(text, "Index Scan using operations_claim_idx") || strings.Contains(text, "Sort") {
+		t.Fatalf("the claim's plan on an unanalyzed table does not walk operations_claim_idx in order:\n%s", text)
+	}
+
+	// And the claim itself leases the oldest due operations.
+	ops, err := s.ClaimOperations(ctx, "w", now, now.Add(time.Minute), 16)
+	if err != nil || len(ops) != 16 || ops[0].ID != "op_00002001" || ops[15].ID != "op_00002016" {
+		t.Fatalf("claimed %d operations (%v), want op_00002001 to op_00002016", len(ops), err)
 	}
 }

@@ -130,7 +130,11 @@ func (c *conn) UpdateOperation(ctx context.Context, op *store.Operation) error {
 }
 
 func (c *conn) listOperations(ctx context.Context, what, query string, args ...any) ([]*store.Operation, error) {
-	rows, err := c.query(ctx, c.q(), query, args...)
+	return c.listOperationsOn(ctx, c.q(), what, query, args...)
+}
+
+func (c *conn) listOperationsOn(ctx context.Context, q querier, what, query string, args ...any) ([]*store.Operation, error) {
+	rows, err := c.query(ctx, q, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
@@ -172,6 +176,19 @@ const claimable = unfinished + ` AND next_run_at <= ?
 // WHERE clause against a row a concurrent transaction committed, and SKIP
 // LOCKED makes a racing replica pass over the rows being claimed instead of
 // waiting for them and finding them gone; SQLite has a single writer.
+// claimQuery is ClaimOperations' statement. Arguments: now, now, owner,
+// owner, lease until, now, now, owner.
+func claimQuery(d *dialect, limit int) string {
+	skipLocked := ""
+	if d == postgresDialect {
+		skipLocked = " FOR UPDATE SKIP LOCKED"
+	}
+	return `WITH candidates (candidate_id) AS MATERIALIZED (
+			SELECT id FROM operations WHERE ` + claimable + ` ORDER BY next_run_at, id` + limitClause(limit) + skipLocked + `)
+		UPDATE operations SET lease_owner = ?, lease_until = ?
+		WHERE id IN (SELECT candidate_id FROM candidates) AND ` + claimable + ` RETURNING ` + operationCols
+}
+
 func (c *conn) ClaimOperations(ctx context.Context, owner string, now, leaseUntil time.Time, limit int) ([]*store.Operation, error) {
 	if owner == "" {
 		return nil, fmt.Errorf("claim operations: owner is required")
@@ -180,15 +197,32 @@ func (c *conn) ClaimOperations(ctx context.Context, owner string, now, leaseUnti
 		return nil, nil
 	}
 	nowArg, untilArg := c.d.ts(now), c.d.ts(leaseUntil)
-	skipLocked := ""
+	query := claimQuery(c.d, limit)
+	args := []any{nowArg, nowArg, owner, owner, untilArg, nowArg, nowArg, owner}
+	var claimed []*store.Operation
+	var err error
 	if c.d == postgresDialect {
-		skipLocked = " FOR UPDATE SKIP LOCKED"
+		// PostgreSQL plans the claim from table statistics, and an operations
+		// table that is new or has just grown (a burst on a fresh database,
+		// before autovacuum analyzes it) has none that fit: it then read,
+		// checked and sorted every due operation on each claim, 6.9 ms at a
+		// backlog of 2,000 and growing with it, instead of walking
+		// operations_claim_idx in order and stopping at the batch (0.2 ms).
+		// With explicit sorts off, that ordered walk is the only plan left.
+		err = c.atomic(ctx, func(q querier) error {
+			if _, err := c.exec(ctx, q, `SET LOCAL enable_sort = off`); err != nil {
+				return err
+			}
+			if claimed, err = c.listOperationsOn(ctx, q, "claim operations", query, args...); err != nil || c.tx == nil {
+				return err
+			}
+			// Inside a caller's transaction the setting would last to its end.
+			_, err := c.exec(ctx, q, `SET LOCAL enable_sort = DEFAULT`)
+			return err
+		})
+	} else {
+		claimed, err = c.listOperations(ctx, "claim operations", query, args...)
 	}
-	claimed, err := c.listOperations(ctx, "claim operations", `WITH candidates (candidate_id) AS MATERIALIZED (
-			SELECT id FROM operations WHERE `+claimable+` ORDER BY next_run_at, id`+limitClause(limit)+skipLocked+`)
-		UPDATE operations SET lease_owner = ?, lease_until = ?
-		WHERE id IN (SELECT candidate_id FROM candidates) AND `+claimable+` RETURNING `+operationCols,
-		nowArg, nowArg, owner, owner, untilArg, nowArg, nowArg, owner)
 	if err != nil {
 		return nil, err
 	}
