@@ -3,6 +3,7 @@
 #
 #   tools/bench-load.sh [DURATION] [RATE] [DELAY]    (defaults: 10s, 200, 2s)
 #   BASELINE=main tools/bench-load.sh ...            (also the control plane of a git ref)
+#   BENCH_POSTGRES=1 tools/bench-load.sh ...         (on PostgreSQL instead of SQLite)
 #
 # Starts a control plane on SQLite (rate limit off, simulated provisioning of
 # DELAY), then: GET of one environment with 32 workers, list of 500 with 4
@@ -10,7 +11,9 @@
 # create-to-complete latency of each and the engine's steps per second. Each
 # phase gets a fresh control plane. With BASELINE, the control plane built
 # from that git ref runs each phase first, right before this tree's, so the
-# two are compared under the same machine load. The load generator shares the
+# two are compared under the same machine load. With BENCH_POSTGRES=1 each
+# phase's control plane uses a fresh throwaway PostgreSQL (tools/postgres.sh,
+# durability off) on the same machine instead of SQLite. The load generator shares the
 # machine's cores with the server, as it does in the README's figures.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,7 +26,11 @@ make -s build >/dev/null
 go build -o bin/openclaw-load ./cmd/openclaw-load
 
 work=$(mktemp -d -t openclaw-bench-load.XXXXXX)
-trap 'stop_controlplane; rm -rf "$work"' EXIT
+pgdir=$work/pg
+dbname=SQLite
+[ -n "${BENCH_POSTGRES:-}" ] && dbname=PostgreSQL
+stop_postgres() { if [ -d "$pgdir" ]; then tools/postgres.sh stop "$pgdir" >/dev/null 2>&1 || true; rm -rf "$pgdir"; fi; }
+trap 'stop_controlplane; stop_postgres; rm -rf "$work"' EXIT
 bins=("current=$root/bin/openclaw-controlplane")
 if [ -n "${BASELINE:-}" ]; then
 	mkdir -p "$work/baseline"
@@ -42,10 +49,18 @@ phase() {
 		CP_BIN=${b#*=}
 		rm -rf "$work/cp" && mkdir -p "$work/cp"
 		key=$(random_key)
-		start_controlplane "$work/cp" "$key" "$sim"
-		echo "== $name: $label (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+		local db=()
+		if [ -n "${BENCH_POSTGRES:-}" ]; then
+			stop_postgres
+			local port
+			port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+			db=(--database "$(tools/postgres.sh start "$pgdir" "$port")")
+		fi
+		start_controlplane "$work/cp" "$key" "$sim" "${db[@]}"
+		echo "== $name: $label on $dbname (load average $(cut -d' ' -f1-3 /proc/loadavg))"
 		OPENCLAW_ENDPOINT=$CP_ENDPOINT OPENCLAW_API_KEY=$key "$@"
 		stop_controlplane
+		stop_postgres
 	done
 }
 

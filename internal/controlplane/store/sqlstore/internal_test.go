@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store/pgtest"
 )
 
@@ -206,5 +207,41 @@ func TestPostgresClaimWithoutStatistics(t *testing.T) {
 	ops, err := s.ClaimOperations(ctx, "w", now, now.Add(time.Minute), 16)
 	if err != nil || len(ops) != 16 || ops[0].ID != "op_00002001" || ops[15].ID != "op_00002016" {
 		t.Fatalf("claimed %d operations (%v), want op_00002001 to op_00002016", len(ops), err)
+	}
+}
+
+// TestPostgresClaimConnectionReplaced: the connection claims run on is
+// replaced when the server drops it, without a failed claim.
+func TestPostgresClaimConnectionReplaced(t *testing.T) {
+	dsn := pgtest.FreshDatabase(t)
+	st, err := Open(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	ctx := t.Context()
+	now := time.Now()
+	for i := range 2 {
+		if err := st.CreateOperation(ctx, &store.Operation{ID: fmt.Sprintf("op_%d", i), Kind: "environment.create", TargetKind: store.KindEnvironment,
+			TargetID: fmt.Sprintf("env_%d", i), NextRunAt: now.Add(-time.Minute)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ops, err := st.ClaimOperations(ctx, "a", now, now.Add(time.Minute), 1); err != nil || len(ops) != 1 {
+		t.Fatalf("first claim: %d, %v", len(ops), err)
+	}
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = admin.Close() })
+	var dropped int
+	if err := admin.QueryRowContext(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(&dropped); err != nil || dropped == 0 {
+		t.Fatalf("dropped %d connections: %v", dropped, err)
+	}
+	ops, err := st.ClaimOperations(ctx, "b", now, now.Add(time.Minute), 1)
+	if err != nil || len(ops) != 1 || ops[0].ID != "op_1" {
+		t.Fatalf("claim after the server dropped the connection: %+v, %v", ops, err)
 	}
 }

@@ -201,27 +201,34 @@ func (c *conn) ClaimOperations(ctx context.Context, owner string, now, leaseUnti
 	args := []any{nowArg, nowArg, owner, owner, untilArg, nowArg, nowArg, owner}
 	var claimed []*store.Operation
 	var err error
-	if c.d == postgresDialect {
-		// PostgreSQL plans the claim from table statistics, and an operations
-		// table that is new or has just grown (a burst on a fresh database,
-		// before autovacuum analyzes it) has none that fit: it then read,
-		// checked and sorted every due operation on each claim, 6.9 ms at a
-		// backlog of 2,000 and growing with it, instead of walking
-		// operations_claim_idx in order and stopping at the batch (0.2 ms).
-		// With explicit sorts off, that ordered walk is the only plan left.
+	claim := func(q querier) (err error) {
+		claimed, err = c.listOperationsOn(ctx, q, "claim operations", query, args...)
+		return err
+	}
+	// PostgreSQL plans the claim from table statistics, and an operations
+	// table that is new or has just grown (a burst on a fresh database,
+	// before autovacuum analyzes it) has none that fit: it then read, checked
+	// and sorted every due operation on each claim, 6.9 ms at a backlog of
+	// 2,000 and growing with it, instead of walking operations_claim_idx in
+	// order and stopping at the batch (0.2 ms). With explicit sorts off, that
+	// ordered walk is the only plan left.
+	switch {
+	case c.d != postgresDialect:
+		err = claim(c.q())
+	case c.tx == nil:
+		err = c.claims.run(ctx, c.db, claim)
+	default:
+		// Inside a caller's transaction: set it for the claim alone.
 		err = c.atomic(ctx, func(q querier) error {
 			if _, err := c.exec(ctx, q, `SET LOCAL enable_sort = off`); err != nil {
 				return err
 			}
-			if claimed, err = c.listOperationsOn(ctx, q, "claim operations", query, args...); err != nil || c.tx == nil {
+			if err := claim(q); err != nil {
 				return err
 			}
-			// Inside a caller's transaction the setting would last to its end.
 			_, err := c.exec(ctx, q, `SET LOCAL enable_sort = DEFAULT`)
 			return err
 		})
-	} else {
-		claimed, err = c.listOperations(ctx, "claim operations", query, args...)
 	}
 	if err != nil {
 		return nil, err

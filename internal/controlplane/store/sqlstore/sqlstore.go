@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -171,10 +172,62 @@ type querier interface {
 // conn carries the operations of store.Tx, either on the pool or inside a
 // transaction.
 type conn struct {
-	d     *dialect
-	db    *sql.DB
-	tx    *sql.Tx    // nil outside InTx
-	stmts *stmtCache // nil: statements are not kept prepared
+	d      *dialect
+	db     *sql.DB
+	tx     *sql.Tx    // nil outside InTx
+	stmts  *stmtCache // nil: statements are not kept prepared
+	claims *claimConn // PostgreSQL only
+}
+
+// claimConn is the one PostgreSQL connection operation claims run on, with
+// explicit sorts off for its session (why: ClaimOperations), so a claim is
+// one round trip instead of a transaction setting them for itself.
+type claimConn struct {
+	mu   sync.Mutex
+	conn *sql.Conn
+}
+
+// run runs fn on the claim connection, opening it first if needed. After
+// an error the connection is closed; when it was an older one (which the
+// server may have dropped since), fn runs once more on a new one: a claim
+// may run twice, since its owner re-claims what it leased.
+func (cc *claimConn) run(ctx context.Context, db *sql.DB, fn func(q querier) error) error {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	for attempt := 0; ; attempt++ {
+		fresh := cc.conn == nil
+		if fresh {
+			conn, err := db.Conn(ctx)
+			if err != nil {
+				return err
+			}
+			if _, err := conn.ExecContext(ctx, `SET enable_sort = off`); err != nil {
+				_ = conn.Close() // the error that matters is the SET's
+				return err
+			}
+			cc.conn = conn
+		}
+		err := fn(cc.conn)
+		if err == nil {
+			return nil
+		}
+		_ = cc.conn.Close() // replaced on the next claim
+		cc.conn = nil
+		if fresh || attempt > 0 || ctx.Err() != nil {
+			return err
+		}
+	}
+}
+
+func (cc *claimConn) close() error {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	if cc.conn == nil {
+		return nil
+	}
+	err := cc.conn.Close()
+	cc.conn = nil
+	return err
 }
 
 // q is where a single statement runs.
@@ -259,7 +312,11 @@ func newStore(db *sql.DB, d *dialect) *sqlStore {
 		// SQLite driver parses every statement again unless asked.
 		stmts = newStmtCache(db)
 	}
-	return &sqlStore{conn{d: d, db: db, stmts: stmts}}
+	var claims *claimConn
+	if d == postgresDialect {
+		claims = &claimConn{}
+	}
+	return &sqlStore{conn{d: d, db: db, stmts: stmts, claims: claims}}
 }
 
 // txStore is the store.Tx given to InTx's function.
@@ -304,7 +361,11 @@ func (s *sqlStore) Driver() string { return s.d.name }
 
 func (s *sqlStore) Close() error {
 	s.stmts.close()
-	return s.db.Close()
+	var cerr error
+	if s.claims != nil {
+		cerr = s.claims.close()
+	}
+	return errors.Join(cerr, s.db.Close())
 }
 
 // Lock takes a transaction-scoped lock: pg_advisory_xact_lock on
