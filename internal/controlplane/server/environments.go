@@ -186,6 +186,9 @@ func (s *Server) createEnvironment(w http.ResponseWriter, r *http.Request, p *pr
 	op := s.newOperation(opEnvironmentCreate, store.KindEnvironment, res.ID)
 	op.Message = "queued"
 	return s.commitCreate(w, r, res, op, func(tx store.Tx) error {
+		if len(req.Secrets) == 0 {
+			return nil // a new environment has no secrets to replace
+		}
 		secrets, err := s.sealSecrets(res.ID, req.Secrets, nil)
 		if err != nil {
 			return err
