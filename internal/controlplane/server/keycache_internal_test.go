@@ -3,16 +3,13 @@ package server
 import (
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/openclaw/terraform-provider-openclaw/internal/api"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/keys"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/secrets"
-	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/simulator"
 	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store"
-	"github.com/openclaw/terraform-provider-openclaw/internal/controlplane/store/sqlstore"
 )
 
 // A cached key is trusted for keyCacheTTL, a change to any key forgets them
@@ -71,15 +68,7 @@ func TestKeyRevocationAcrossReplicas(t *testing.T) {
 	}
 	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 	replica := func() *Server {
-		st, err := sqlstore.Open(t.Context(), filepath.Join(dir, "cp.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = st.Close() })
-		s, err := New(Config{Store: st, Keyring: kr, Driver: simulator.New(simulator.Config{DataDir: dir})})
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := newTestServerOn(t, dir, kr)
 		s.keys.now = func() time.Time { return now }
 		return s
 	}

@@ -26,6 +26,13 @@ func newTestServer(t *testing.T) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return newTestServerOn(t, dir, kr)
+}
+
+// newTestServerOn is a Server on the SQLite database in dir: called twice
+// with the same dir, two replicas of one control plane.
+func newTestServerOn(t *testing.T, dir string, kr *secrets.Keyring) *Server {
+	t.Helper()
 	st, err := sqlstore.Open(t.Context(), filepath.Join(dir, "cp.db"))
 	if err != nil {
 		t.Fatal(err)

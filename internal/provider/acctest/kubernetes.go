@@ -29,7 +29,7 @@ type Kube struct {
 
 // StartKubernetes is Start on the Kubernetes driver against the test
 // cluster (kubetest: tools/test.sh starts one; the test is skipped when
-// none is configured). Each test gets a namespace of its own and volumes
+// none is configured). Each test gets a namespace of its own and
 // volumes of 1 GiB in a storage class of its own, for its environments'
 // claims to bind to: the test cluster has no provisioner.
 // Each tweak may change the options (a log writer, the driver's client

@@ -85,26 +85,12 @@ func (c *conn) GetOperations(ctx context.Context, ids []string) (map[string]*sto
 	if len(ids) == 0 {
 		return out, nil
 	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	rows, err := c.query(ctx, c.q(), `SELECT `+operationCols+` FROM operations WHERE id IN (`+placeholders(len(ids))+`)`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("read operations: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		op, err := scanOperation(rows)
-		if err != nil {
-			return nil, fmt.Errorf("read operations: %w", err)
-		}
+	in, args := inList(ids)
+	ops, err := c.listOperations(ctx, "read operations", `SELECT `+operationCols+` FROM operations WHERE id IN (`+in+`)`, args...)
+	for _, op := range ops {
 		out[op.ID] = op
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read operations: %w", err)
-	}
-	return out, nil
+	return out, err
 }
 
 func (c *conn) UpdateOperation(ctx context.Context, op *store.Operation) error {
@@ -211,24 +197,12 @@ func (c *conn) ClaimOperations(ctx context.Context, owner string, now, leaseUnti
 	// and sorted every due operation on each claim, 6.9 ms at a backlog of
 	// 2,000 and growing with it, instead of walking operations_claim_idx in
 	// order and stopping at the batch (0.2 ms). With explicit sorts off, that
-	// ordered walk is the only plan left.
-	switch {
-	case c.d != postgresDialect:
-		err = claim(c.q())
-	case c.tx == nil:
+	// ordered walk is the only plan left. (The engine claims outside any
+	// transaction; a claim inside one runs there as it is.)
+	if c.d == postgresDialect && c.tx == nil {
 		err = c.claims.run(ctx, c.db, claim)
-	default:
-		// Inside a caller's transaction: set it for the claim alone.
-		err = c.atomic(ctx, func(q querier) error {
-			if _, err := c.exec(ctx, q, `SET LOCAL enable_sort = off`); err != nil {
-				return err
-			}
-			if err := claim(q); err != nil {
-				return err
-			}
-			_, err := c.exec(ctx, q, `SET LOCAL enable_sort = DEFAULT`)
-			return err
-		})
+	} else {
+		err = claim(c.q())
 	}
 	if err != nil {
 		return nil, err

@@ -75,6 +75,15 @@ func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
 
+// inList is the placeholders and arguments of an IN list of these values.
+func inList(values []string) (string, []any) {
+	args := make([]any, len(values))
+	for i, v := range values {
+		args[i] = v
+	}
+	return placeholders(len(values)), args
+}
+
 // jsonArg passes a JSON document; empty means NULL.
 func jsonArg(doc json.RawMessage) any {
 	if len(doc) == 0 {

@@ -206,10 +206,9 @@ func listQuery(f store.ListFilter) (query string, args []any, size int, err erro
 		args = append(args, *f.ParentID)
 	}
 	if f.ParentIDs != nil {
-		where = append(where, "r.parent_id IN ("+placeholders(len(f.ParentIDs))+")")
-		for _, id := range f.ParentIDs {
-			args = append(args, id)
-		}
+		in, ids := inList(f.ParentIDs)
+		where = append(where, "r.parent_id IN ("+in+")")
+		args = append(args, ids...)
 	}
 	if f.Name != "" {
 		where = append(where, "r.name = ?")
@@ -220,10 +219,9 @@ func listQuery(f store.ListFilter) (query string, args []any, size int, err erro
 		args = append(args, k, f.Labels[k])
 	}
 	if f.IDs != nil {
-		where = append(where, "r.id IN ("+placeholders(len(f.IDs))+")")
-		for _, id := range f.IDs {
-			args = append(args, id)
-		}
+		in, ids := inList(f.IDs)
+		where = append(where, "r.id IN ("+in+")")
+		args = append(args, ids...)
 	}
 	order, cmp := "", ">"
 	if f.Descending {
@@ -449,12 +447,9 @@ func (c *conn) SecretInfos(ctx context.Context, resourceIDs []string) (map[strin
 	if len(resourceIDs) == 0 {
 		return out, nil
 	}
-	args := make([]any, len(resourceIDs))
-	for i, id := range resourceIDs {
-		args[i] = id
-	}
+	in, args := inList(resourceIDs)
 	rows, err := c.query(ctx, c.q(), `SELECT resource_id, name, version, fingerprint, updated_at
-		FROM secrets WHERE resource_id IN (`+placeholders(len(resourceIDs))+`) ORDER BY resource_id, name`, args...)
+		FROM secrets WHERE resource_id IN (`+in+`) ORDER BY resource_id, name`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read secrets of %d resources: %w", len(resourceIDs), err)
 	}

@@ -55,21 +55,10 @@ func (c *conn) ListScheduleRuns(ctx context.Context, scheduleID string, size int
 		where += ` AND id < ?`
 		args = append(args, before)
 	}
-	rows, err := c.query(ctx, c.q(), `SELECT `+scheduleRunCols+` FROM schedule_runs WHERE `+where+` ORDER BY id DESC`+limitClause(size+1), args...)
+	out, err := c.scheduleRuns(ctx, fmt.Sprintf("list runs of schedule %q", scheduleID),
+		`SELECT `+scheduleRunCols+` FROM schedule_runs WHERE `+where+` ORDER BY id DESC`+limitClause(size+1), args...)
 	if err != nil {
-		return nil, "", fmt.Errorf("list runs of schedule %q: %w", scheduleID, err)
-	}
-	defer rows.Close()
-	var out []*store.ScheduleRun
-	for rows.Next() {
-		r, err := scanScheduleRun(rows)
-		if err != nil {
-			return nil, "", fmt.Errorf("list runs of schedule %q: %w", scheduleID, err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", fmt.Errorf("list runs of schedule %q: %w", scheduleID, err)
+		return nil, "", err
 	}
 	next := ""
 	if len(out) > size {
@@ -84,27 +73,34 @@ func (c *conn) LatestScheduleRuns(ctx context.Context, scheduleIDs []string) (ma
 	if len(scheduleIDs) == 0 {
 		return out, nil
 	}
-	args := make([]any, len(scheduleIDs))
-	for i, id := range scheduleIDs {
-		args[i] = id
-	}
+	in, args := inList(scheduleIDs)
 	// The same order as LatestScheduleRun, per schedule.
-	rows, err := c.query(ctx, c.q(), `SELECT `+prefixCols("s.", scheduleRunCols)+` FROM schedule_runs s
-		WHERE s.schedule_id IN (`+placeholders(len(args))+`) AND s.id = (SELECT l.id FROM schedule_runs l
+	runs, err := c.scheduleRuns(ctx, "latest runs of schedules", `SELECT `+prefixCols("s.", scheduleRunCols)+` FROM schedule_runs s
+		WHERE s.schedule_id IN (`+in+`) AND s.id = (SELECT l.id FROM schedule_runs l
 			WHERE l.schedule_id = s.schedule_id ORDER BY l.at DESC, l.id DESC LIMIT 1)`, args...)
+	for _, r := range runs {
+		out[r.ScheduleID] = r
+	}
+	return out, err
+}
+
+// scheduleRuns reads the runs a query selects.
+func (c *conn) scheduleRuns(ctx context.Context, what, query string, args ...any) ([]*store.ScheduleRun, error) {
+	rows, err := c.query(ctx, c.q(), query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("latest runs of schedules: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	defer rows.Close()
+	var out []*store.ScheduleRun
 	for rows.Next() {
 		r, err := scanScheduleRun(rows)
 		if err != nil {
-			return nil, fmt.Errorf("latest runs of schedules: %w", err)
+			return nil, fmt.Errorf("%s: %w", what, err)
 		}
-		out[r.ScheduleID] = r
+		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("latest runs of schedules: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	return out, nil
 }
